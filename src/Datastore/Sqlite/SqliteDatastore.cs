@@ -1,0 +1,400 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using CniNet.Model.Resources;
+using Microsoft.Data.Sqlite;
+
+namespace CniNet.Datastore.Sqlite;
+
+/// <summary>
+/// The embedded default store: one SQLite file in WAL mode, shared safely by every process on the node (the CNI
+/// executables run concurrently). Revisions come from one counter bumped per commit, as etcd does; writes run in
+/// <c>BEGIN IMMEDIATE</c> transactions so two writers never both read a revision and both succeed.
+/// </summary>
+public sealed class SqliteDatastore : IDatastore
+{
+    /// <summary>Where the embedded store lives unless <c>SQLITE_PATH</c> or the netconf says otherwise.</summary>
+    public const string DefaultPath = "/var/lib/cninet/cninet.db";
+
+    private const int BusyTimeoutMs = 30_000;
+    private static readonly TimeSpan WatchPollInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly long _retainedRevisions;
+    private readonly SqliteCommand _get, _list, _listNs, _listPrefix, _revision, _bumpRevision, _insert, _update, _delete, _event, _events, _compacted;
+    private long _roundTrips;
+
+    static SqliteDatastore() => SQLitePCL.Batteries_V2.Init();
+
+    private SqliteDatastore(SqliteConnection connection, long retainedRevisions)
+    {
+        _connection = connection;
+        _retainedRevisions = retainedRevisions;
+        _get = Command("SELECT rev, uid, created, value FROM objects WHERE kind = $kind AND ns = $ns AND name = $name");
+        _list = Command("SELECT ns, name, rev, uid, created, value, labels FROM objects WHERE kind = $kind ORDER BY ns, name");
+        _listNs = Command("SELECT ns, name, rev, uid, created, value, labels FROM objects WHERE kind = $kind AND ns = $ns ORDER BY name");
+        _listPrefix = Command("SELECT ns, name, rev, uid, created, value, labels FROM objects WHERE kind = $kind AND name >= $low AND name < $high ORDER BY ns, name");
+        _revision = Command("SELECT v FROM meta WHERE k = 'revision'");
+        _bumpRevision = Command("UPDATE meta SET v = v + 1 WHERE k = 'revision' RETURNING v");
+        _insert = Command("INSERT INTO objects(kind, ns, name, rev, uid, created, labels, value) VALUES($kind, $ns, $name, $rev, $uid, $created, $labels, $value)");
+        _update = Command("UPDATE objects SET rev = $rev, labels = $labels, value = $value WHERE kind = $kind AND ns = $ns AND name = $name");
+        _delete = Command("DELETE FROM objects WHERE kind = $kind AND ns = $ns AND name = $name");
+        _event = Command("INSERT INTO events(rev, seq, kind, ns, name, type, uid, created, value) VALUES($rev, $seq, $kind, $ns, $name, $type, $uid, $created, $value)");
+        _events = Command("SELECT rev, ns, name, type, uid, created, value FROM events WHERE kind = $kind AND rev > $after ORDER BY rev, seq LIMIT 1000");
+        _compacted = Command("SELECT v FROM meta WHERE k = 'compacted'");
+    }
+
+    public long RoundTrips => Interlocked.Read(ref _roundTrips);
+
+    public string Path => _connection.DataSource;
+
+    /// <summary>Opens (creating when missing, mode 0600) the store file at <paramref name="path"/>.</summary>
+    /// <param name="retainedRevisions">How much change history watches can replay before they must re-list.</param>
+    public static SqliteDatastore Open(string path, long retainedRevisions = 100_000)
+    {
+        try
+        {
+            CreateFilePrivately(path);
+            var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = path,
+                Mode = SqliteOpenMode.ReadWrite,
+                Pooling = false,
+                DefaultTimeout = BusyTimeoutMs / 1000,
+            }.ToString());
+            connection.Open();
+            Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+            EnsureSchema(connection);
+            return new SqliteDatastore(connection, retainedRevisions);
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new DatastoreException(DatastoreErrorCode.Unavailable, $"cannot open the datastore file {path}: {e.Message}", inner: e);
+        }
+    }
+
+    private static void CreateFilePrivately(string path)
+    {
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        if (File.Exists(path)) return;
+        try
+        {
+            // SQLite gives the -wal and -shm files the main file's mode, so 0600 here keeps all three private.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using var _ = new FileStream(path, options);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first.
+        }
+    }
+
+    private static void EnsureSchema(SqliteConnection connection)
+    {
+        using var tx = connection.BeginTransaction(deferred: false);
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
+            INSERT OR IGNORE INTO meta(k, v) VALUES('revision', 0), ('compacted', 0);
+            CREATE TABLE IF NOT EXISTS objects(
+                kind TEXT NOT NULL, ns TEXT NOT NULL, name TEXT NOT NULL,
+                rev INTEGER NOT NULL, uid TEXT NOT NULL, created INTEGER NOT NULL, labels TEXT, value BLOB NOT NULL,
+                PRIMARY KEY(kind, ns, name)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS events(
+                rev INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, ns TEXT NOT NULL, name TEXT NOT NULL,
+                type INTEGER NOT NULL, uid TEXT NOT NULL, created INTEGER NOT NULL, value BLOB NOT NULL,
+                PRIMARY KEY(rev, seq)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind, rev);
+            CREATE INDEX IF NOT EXISTS objects_by_name ON objects(kind, name);
+            """, tx);
+        tx.Commit();
+    }
+
+    public async Task<ReadResult> ReadAsync(IReadOnlyList<ReadOp> ops, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            Interlocked.Increment(ref _roundTrips);
+            using var tx = _connection.BeginTransaction(deferred: true);
+            var revision = Scalar(_revision, tx);
+            var answers = new IReadOnlyList<KvEntry>[ops.Count];
+            for (var i = 0; i < ops.Count; i++)
+            {
+                answers[i] = ops[i] switch
+                {
+                    GetOp get => Find(get.Key, tx) is { } found ? [found] : [],
+                    ListOp list => List(list, tx),
+                    _ => throw new ArgumentException($"unknown read operation {ops[i]}"),
+                };
+            }
+            tx.Commit();
+            return new ReadResult(revision, answers);
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable(e);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<KvEntry?>> CommitAsync(IReadOnlyList<WriteOp> ops, CancellationToken ct = default)
+    {
+        if (ops.Count == 0) return [];
+        await _gate.WaitAsync(ct);
+        try
+        {
+            Interlocked.Increment(ref _roundTrips);
+            using var tx = _connection.BeginTransaction(deferred: false);
+            var revision = Scalar(_bumpRevision, tx);
+            var results = new KvEntry?[ops.Count];
+            for (var i = 0; i < ops.Count; i++) results[i] = Apply(ops[i], revision, i, tx);
+            tx.Commit();
+            if (revision % 256 == 0 && revision > _retainedRevisions) Compact(revision - _retainedRevisions);
+            return results;
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable(e);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private KvEntry? Apply(WriteOp op, long revision, int seq, SqliteTransaction tx)
+    {
+        var current = Find(op.Key, tx);
+        switch (op.Kind)
+        {
+            case WriteKind.Create:
+                if (current is not null) throw DatastoreException.AlreadyExists(op.Key);
+                var created = new KvEntry(op.Key, Required(op), revision, Guid.NewGuid().ToString(), DateTime.UtcNow);
+                Run(_insert, tx, op.Key, revision, created.Uid, created.Created, op.Labels, created.Value);
+                AppendEvent(WatchEventType.Added, created, seq, tx);
+                return created;
+            case WriteKind.Update:
+                if (current is null) throw DatastoreException.NotFound(op.Key);
+                if (op.Revision != current.Revision)
+                    throw DatastoreException.Conflict(op.Key, $"revision {op.Revision} was read, the store has {current.Revision}");
+                var updated = current with { Value = Required(op), Revision = revision };
+                Run(_update, tx, op.Key, revision, null, null, op.Labels, updated.Value);
+                AppendEvent(WatchEventType.Modified, updated, seq, tx);
+                return updated;
+            case WriteKind.Delete:
+                if (current is null) throw DatastoreException.NotFound(op.Key);
+                if (op.Revision is { } rev && rev != current.Revision)
+                    throw DatastoreException.Conflict(op.Key, $"revision {rev} was read, the store has {current.Revision}");
+                if (op.Uid is { } uid && uid != current.Uid)
+                    throw DatastoreException.Conflict(op.Key, $"UID {uid} was read, the store has {current.Uid}");
+                Run(_delete, tx, op.Key, null, null, null, null, null);
+                AppendEvent(WatchEventType.Deleted, current with { Revision = revision }, seq, tx);
+                return null;
+            default:
+                throw new ArgumentException($"unknown write kind {op.Kind}");
+        }
+    }
+
+    private static byte[] Required(WriteOp op) => op.Value ?? throw new ArgumentException($"{op.Kind} of {op.Key} needs a value");
+
+    public async IAsyncEnumerable<WatchEvent> WatchAsync(string kind, long afterRevision, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var after = afterRevision;
+        while (!ct.IsCancellationRequested)
+        {
+            var batch = await PollEvents(kind, after, ct);
+            foreach (var e in batch)
+            {
+                after = e.Revision;
+                yield return e;
+            }
+            if (batch.Count == 0)
+            {
+                try
+                {
+                    await Task.Delay(WatchPollInterval, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+            }
+        }
+    }
+
+    private async Task<List<WatchEvent>> PollEvents(string kind, long after, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            Interlocked.Increment(ref _roundTrips);
+            using var tx = _connection.BeginTransaction(deferred: true);
+            var compacted = Scalar(_compacted, tx);
+            if (after < compacted)
+                throw new DatastoreException(DatastoreErrorCode.Compacted,
+                    $"watch of {kind} from revision {after}: history up to {compacted} was compacted; re-list and watch again");
+            _events.Transaction = tx;
+            _events.Parameters["$kind"].Value = kind;
+            _events.Parameters["$after"].Value = after;
+            var events = new List<WatchEvent>();
+            using (var reader = _events.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var rev = reader.GetInt64(0);
+                    var entry = new KvEntry(new ResourceKey(kind, reader.GetString(1), reader.GetString(2)),
+                        (byte[])reader.GetValue(6), rev, reader.GetString(4), new DateTime(reader.GetInt64(5), DateTimeKind.Utc));
+                    events.Add(new WatchEvent((WatchEventType)reader.GetInt32(3), entry, rev));
+                }
+            }
+            tx.Commit();
+            return events;
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable(e);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task CompactAsync(long revision, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            Interlocked.Increment(ref _roundTrips);
+            Compact(revision);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void Compact(long revision)
+    {
+        using var tx = _connection.BeginTransaction(deferred: false);
+        Execute(_connection, $"DELETE FROM events WHERE rev <= {revision}; UPDATE meta SET v = max(v, {revision}) WHERE k = 'compacted';", tx);
+        tx.Commit();
+    }
+
+    private KvEntry? Find(ResourceKey key, SqliteTransaction tx)
+    {
+        _get.Transaction = tx;
+        _get.Parameters["$kind"].Value = key.Kind;
+        _get.Parameters["$ns"].Value = key.Namespace;
+        _get.Parameters["$name"].Value = key.Name;
+        using var reader = _get.ExecuteReader();
+        return reader.Read()
+            ? new KvEntry(key, (byte[])reader.GetValue(3), reader.GetInt64(0), reader.GetString(1), new DateTime(reader.GetInt64(2), DateTimeKind.Utc))
+            : null;
+    }
+
+    private List<KvEntry> List(ListOp op, SqliteTransaction tx)
+    {
+        var command = op.NamePrefix is not null ? _listPrefix : op.Namespace is null ? _list : _listNs;
+        command.Transaction = tx;
+        command.Parameters["$kind"].Value = op.Kind;
+        if (op.NamePrefix is not null)
+        {
+            command.Parameters["$low"].Value = op.NamePrefix;
+            // Names compare as UTF-8 bytes; U+10FFFF sorts after every character a name can hold.
+            command.Parameters["$high"].Value = op.NamePrefix + "\U0010FFFF";
+        }
+        else if (op.Namespace is not null)
+        {
+            command.Parameters["$ns"].Value = op.Namespace;
+        }
+        var items = new List<KvEntry>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (op.Namespace is not null && reader.GetString(0) != op.Namespace) continue;
+            if (op.Labels is { } selector && !selector.Matches(DecodeLabels(reader.IsDBNull(6) ? null : reader.GetString(6)))) continue;
+            items.Add(new KvEntry(new ResourceKey(op.Kind, reader.GetString(0), reader.GetString(1)), (byte[])reader.GetValue(5),
+                reader.GetInt64(2), reader.GetString(3), new DateTime(reader.GetInt64(4), DateTimeKind.Utc)));
+        }
+        return items;
+    }
+
+    private static Dictionary<string, string>? DecodeLabels(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize(json, ModelJsonContext.Default.DictionaryStringString);
+
+    private void AppendEvent(WatchEventType type, KvEntry entry, int seq, SqliteTransaction tx)
+    {
+        _event.Transaction = tx;
+        _event.Parameters["$rev"].Value = entry.Revision;
+        _event.Parameters["$seq"].Value = seq;
+        _event.Parameters["$kind"].Value = entry.Key.Kind;
+        _event.Parameters["$ns"].Value = entry.Key.Namespace;
+        _event.Parameters["$name"].Value = entry.Key.Name;
+        _event.Parameters["$type"].Value = (int)type;
+        _event.Parameters["$uid"].Value = entry.Uid;
+        _event.Parameters["$created"].Value = entry.Created.Ticks;
+        _event.Parameters["$value"].Value = entry.Value;
+        _event.ExecuteNonQuery();
+    }
+
+    private static void Run(SqliteCommand command, SqliteTransaction tx, ResourceKey key, long? revision, string? uid,
+        DateTime? created, IReadOnlyDictionary<string, string>? labels, byte[]? value)
+    {
+        command.Transaction = tx;
+        command.Parameters["$kind"].Value = key.Kind;
+        command.Parameters["$ns"].Value = key.Namespace;
+        command.Parameters["$name"].Value = key.Name;
+        Set(command, "$rev", revision);
+        Set(command, "$uid", uid);
+        Set(command, "$created", created?.Ticks);
+        Set(command, "$labels", labels is { Count: > 0 } ? JsonSerializer.Serialize(labels.ToDictionary(), ModelJsonContext.Default.DictionaryStringString) : null);
+        Set(command, "$value", value);
+        command.ExecuteNonQuery();
+    }
+
+    private static void Set(SqliteCommand command, string name, object? value)
+    {
+        if (command.Parameters.Contains(name)) command.Parameters[name].Value = value ?? DBNull.Value;
+    }
+
+    private long Scalar(SqliteCommand command, SqliteTransaction tx)
+    {
+        command.Transaction = tx;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private SqliteCommand Command(string sql)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in sql.Split(' ', ',', '(', ')').Where(t => t.StartsWith('$')).Distinct())
+            command.Parameters.Add(new SqliteParameter(name, null));
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        command.ExecuteNonQuery();
+    }
+
+    private DatastoreException Unavailable(SqliteException e) =>
+        new(DatastoreErrorCode.Unavailable, $"datastore {Path}: {e.Message}", inner: e);
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var command in new[] { _get, _list, _listNs, _listPrefix, _revision, _bumpRevision, _insert, _update, _delete, _event, _events, _compacted })
+            command.Dispose();
+        _connection.Dispose();
+        _gate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

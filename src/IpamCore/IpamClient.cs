@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using CniNet.Datastore;
+using CniNet.Model.Ipam;
+using CniNet.Model.Net;
+using CniNet.Model.Network;
+using CniNet.Model.Resources;
+
+namespace CniNet.IpamCore;
+
+/// <summary>
+/// Calico's IPAM over the datastore seam: reads what it needs in one batch, applies pure <see cref="IpamBlock"/>
+/// transitions, and writes block and handle together in one compare-and-swap commit, retrying a bounded number of times
+/// on conflict. A warm assignment (the host already owns a block with room) costs two round trips: the batch read and
+/// the commit. The client remembers each host's affine blocks so that the first read can already fetch them; the hint
+/// only saves a round trip, correctness never depends on it.
+/// </summary>
+public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = null)
+{
+    /// <summary>Calico bounds every compare-and-swap loop by this many attempts.</summary>
+    public const int DatastoreRetries = 100;
+
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, Cidr[]> _affineBlockHints = new();
+
+    public IDatastore Store { get; } = store;
+
+    internal TimeProvider Clock => _clock;
+
+    private DateTime Now => _clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>
+    /// Assigns <see cref="AutoAssignArgs.Num4"/> IPv4 then <see cref="AutoAssignArgs.Num6"/> IPv6 addresses. A hard
+    /// failure in IPv4 stops before IPv6; a shortfall is reported in the result, not thrown.
+    /// </summary>
+    public async Task<(IpamAssignments V4, IpamAssignments V6)> AutoAssignAsync(AutoAssignArgs args, CancellationToken ct = default)
+    {
+        if (string.IsNullOrEmpty(args.IntendedUse)) throw new IpamException(IpamErrorCode.InvalidArgument, "intended use must be set");
+        if (args.Num4 < 0 || args.Num6 < 0) throw new IpamException(IpamErrorCode.InvalidArgument, "number of addresses must not be negative");
+        if (args.IPv4Pools?.Any(p => p.IsV6) == true || args.IPv6Pools?.Any(p => !p.IsV6) == true)
+            throw new IpamException(IpamErrorCode.InvalidArgument, "requested pools must be of the requested IP family");
+        var session = await AssignSession.OpenAsync(this, args.Hostname, args.HandleId, args.Attrs, args.IntendedUse,
+            args.Namespace, args.NamespaceLabels, _affineBlockHints.GetValueOrDefault(SessionHost(args.Hostname, args.IntendedUse)) ?? [], ct);
+        var v4 = args.Num4 > 0
+            ? await session.AssignFamilyAsync(false, args.Num4, args.IPv4Pools, args.HostReservedAttrIPv4s, args.MaxBlocksPerHost, ct)
+            : Nothing(4, args.HostReservedAttrIPv4s);
+        var v6 = args.Num6 > 0
+            ? await session.AssignFamilyAsync(true, args.Num6, args.IPv6Pools, args.HostReservedAttrIPv6s, args.MaxBlocksPerHost, ct)
+            : Nothing(6, args.HostReservedAttrIPv6s);
+        _affineBlockHints[session.Host] = session.AffineBlocks();
+        return (v4, v6);
+    }
+
+    /// <summary>Assigns one given address, claiming its block for the host when the block does not exist yet.</summary>
+    public async Task AssignIPAsync(AssignIPArgs args, CancellationToken ct = default)
+    {
+        var session = await AssignSession.OpenAsync(this, args.Hostname, args.HandleId, args.Attrs, args.IntendedUse, null, null, [], ct);
+        await session.AssignExplicitAsync(args.IP, ct);
+    }
+
+    private static IpamAssignments Nothing(int version, HostReservedAttr? reserved) => new(version, 0, [], [], reserved);
+
+    private static string SessionHost(string hostname, string use) => use == IPPoolSpec.UseLoadBalancer ? LoadBalancerHost : hostname;
+
+    /// <summary>LoadBalancer addresses are held under a virtual host, as Calico's load-balancer controller does.</summary>
+    internal const string LoadBalancerHost = "load-balancer";
+
+    /// <summary>The stored IPAM settings, or Calico's defaults when none are stored (defaults are not persisted).</summary>
+    public async Task<IPAMConfigSpec> GetConfigAsync(CancellationToken ct = default) =>
+        DecodeConfig(await Store.GetAsync(IpamObjects.ConfigKey, ct))?.Spec ?? new IPAMConfigSpec();
+
+    internal static IPAMConfig? DecodeConfig(KvEntry? entry) =>
+        entry is null ? null : ResourceCodec.Decode<IPAMConfig>(ResourceKinds.IPAMConfig, entry);
+
+    /// <summary>Stores IPAM settings after Calico's cross-field checks; unchanged settings write nothing.</summary>
+    public async Task SetConfigAsync(IPAMConfigSpec spec, CancellationToken ct = default)
+    {
+        var problems = IpamConfigRules.Validate(spec);
+        if (problems.Count > 0) throw new IpamException(IpamErrorCode.InvalidArgument, string.Join("; ", problems));
+        for (var attempt = 0; attempt < DatastoreRetries; attempt++)
+        {
+            var current = DecodeConfig(await Store.GetAsync(IpamObjects.ConfigKey, ct));
+            if (current is not null && IpamConfigRules.Same(current.Spec, spec)) return;
+            var next = new IPAMConfig { Metadata = current?.Metadata ?? new ObjectMeta { Name = IPAMConfig.SingletonName }, Spec = spec };
+            try
+            {
+                await Store.CommitAsync([current is null ? ResourceCodec.Create(ResourceKinds.IPAMConfig, next) : ResourceCodec.Update(ResourceKinds.IPAMConfig, next)], ct);
+                return;
+            }
+            catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists)
+            {
+            }
+        }
+        throw new IpamException(IpamErrorCode.TooManyRetries, "Max retries hit - excessive concurrent IPAM requests");
+    }
+
+    /// <summary>Reads several blocks in one round trip; absent (or soft-deleted) blocks map to null.</summary>
+    internal async Task<Dictionary<Cidr, StoredBlock?>> ReadBlocksAsync(IReadOnlyCollection<Cidr> cidrs, CancellationToken ct)
+    {
+        var found = new Dictionary<Cidr, StoredBlock?>();
+        if (cidrs.Count == 0) return found;
+        var ordered = cidrs.ToList();
+        var result = await Store.ReadAsync(ordered.Select(c => ReadOp.Get(IpamObjects.BlockKey(c))).ToList(), ct);
+        for (var i = 0; i < ordered.Count; i++) found[ordered[i]] = IpamObjects.DecodeBlock(result.Single(i));
+        return found;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.ObjectModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace CniNet.Model.Selectors;
+
+/// <summary>
+/// A parsed Calico label selector (libcalico-go <c>lib/selector</c>): <c>==</c>, <c>!=</c>, <c>in</c>,
+/// <c>not in</c>, <c>contains</c>, <c>starts with</c>, <c>ends with</c>, <c>has()</c>, <c>all()</c>,
+/// <c>global()</c>, <c>!</c>, <c>&amp;&amp;</c>, <c>||</c> and parentheses. Immutable and safe to share.
+/// </summary>
+public sealed class Selector
+{
+    private static readonly IReadOnlyDictionary<string, string> NoLabels = ReadOnlyDictionary<string, string>.Empty;
+
+    private readonly SelectorNode _root;
+    private string? _canonical;
+
+    private Selector(SelectorNode root, bool usesGlobal)
+    {
+        _root = root;
+        UsesGlobal = usesGlobal;
+    }
+
+    /// <summary>Matches every label set; what the empty selector means.</summary>
+    public static Selector All { get; } = new(AllNode.Instance, usesGlobal: false);
+
+    /// <summary>
+    /// Whether <c>global()</c> appears anywhere. Calico allows it only in an EntityRule namespaceSelector,
+    /// so every other field (IP pool selectors among them) must reject such a selector.
+    /// </summary>
+    public bool UsesGlobal { get; }
+
+    /// <summary>Parses <paramref name="text"/>; empty or blank text is <see cref="All"/>.</summary>
+    /// <exception cref="SelectorParseException">The text is not a valid selector.</exception>
+    public static Selector Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!SelectorParser.TryParse(text, out var root, out var usesGlobal, out var position, out var reason))
+        {
+            throw new SelectorParseException(text, position, reason);
+        }
+        return Create(root, usesGlobal);
+    }
+
+    /// <summary>Parses <paramref name="text"/> without throwing; <paramref name="error"/> is the message
+    /// <see cref="Parse"/> would have thrown.</summary>
+    public static bool TryParse(
+        string text,
+        [NotNullWhen(true)] out Selector? selector,
+        [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!SelectorParser.TryParse(text, out var root, out var usesGlobal, out var position, out var reason))
+        {
+            selector = null;
+            error = SelectorParseException.FormatMessage(text, position, reason);
+            return false;
+        }
+        selector = Create(root, usesGlobal);
+        error = null;
+        return true;
+    }
+
+    /// <summary>Evaluates the selector against a label set; <c>null</c> is the empty set. Does not allocate.</summary>
+    public bool Matches(IReadOnlyDictionary<string, string>? labels) => _root.Evaluate(labels ?? NoLabels);
+
+    /// <summary>
+    /// The canonical form libcalico-go prints: double quotes unless the value holds one, every <c>&amp;&amp;</c>
+    /// and <c>||</c> group in parentheses, set members sorted and de-duplicated, e.g.
+    /// <c>(a == "b" &amp;&amp; c in {"d", "e"})</c>. It parses back to an equivalent selector.
+    /// </summary>
+    public override string ToString()
+    {
+        if (_canonical is null)
+        {
+            var text = new StringBuilder();
+            _root.AppendTo(text);
+            _canonical = text.ToString();
+        }
+        return _canonical;
+    }
+
+    private static Selector Create(SelectorNode root, bool usesGlobal) =>
+        ReferenceEquals(root, AllNode.Instance) ? All : new Selector(root, usesGlobal);
+}

@@ -1,0 +1,188 @@
+using System.Text;
+
+namespace CniNet.Model.Selectors;
+
+/// <summary>
+/// A node of a parsed selector. <see cref="AppendTo"/> writes libcalico-go's canonical form byte for byte,
+/// because Felix names a selector's IP set after a hash of that string.
+/// </summary>
+internal abstract class SelectorNode
+{
+    public abstract bool Evaluate(IReadOnlyDictionary<string, string> labels);
+
+    public abstract void AppendTo(StringBuilder text);
+
+    // There are no escapes, so a value can never hold both quote characters; Calico prefers double quotes.
+    protected static void AppendQuoted(StringBuilder text, string value)
+    {
+        var quote = value.Contains('"') ? '\'' : '"';
+        text.Append(quote).Append(value).Append(quote);
+    }
+}
+
+internal sealed class AllNode : SelectorNode
+{
+    public static readonly AllNode Instance = new();
+
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) => true;
+
+    public override void AppendTo(StringBuilder text) => text.Append("all()");
+}
+
+/// <summary>Matches everything here; it is only meaningful once rewritten in an EntityRule namespaceSelector.</summary>
+internal sealed class GlobalNode : SelectorNode
+{
+    public static readonly GlobalNode Instance = new();
+
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) => true;
+
+    public override void AppendTo(StringBuilder text) => text.Append("global()");
+}
+
+internal sealed class HasNode(string label) : SelectorNode
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) => labels.ContainsKey(label);
+
+    public override void AppendTo(StringBuilder text) => text.Append("has(").Append(label).Append(')');
+}
+
+internal sealed class NotNode(SelectorNode operand) : SelectorNode
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) => !operand.Evaluate(labels);
+
+    // No parentheses: "!" binds to one whole operation, and And/Or print their own.
+    public override void AppendTo(StringBuilder text)
+    {
+        text.Append('!');
+        operand.AppendTo(text);
+    }
+}
+
+internal sealed class AndNode(SelectorNode[] operands) : SelectorNode
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels)
+    {
+        foreach (var operand in operands)
+        {
+            if (!operand.Evaluate(labels))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public override void AppendTo(StringBuilder text) => AppendJoined(text, operands, " && ");
+
+    internal static void AppendJoined(StringBuilder text, SelectorNode[] operands, string separator)
+    {
+        text.Append('(');
+        for (var i = 0; i < operands.Length; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(separator);
+            }
+            operands[i].AppendTo(text);
+        }
+        text.Append(')');
+    }
+}
+
+internal sealed class OrNode(SelectorNode[] operands) : SelectorNode
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels)
+    {
+        foreach (var operand in operands)
+        {
+            if (operand.Evaluate(labels))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public override void AppendTo(StringBuilder text) => AndNode.AppendJoined(text, operands, " || ");
+}
+
+/// <summary><c>label op "value"</c>; subclasses decide the match, and what an absent label means.</summary>
+internal abstract class LabelValueNode(string label, string op, string value) : SelectorNode
+{
+    protected string Label { get; } = label;
+
+    protected string Value { get; } = value;
+
+    public sealed override void AppendTo(StringBuilder text)
+    {
+        text.Append(Label).Append(' ').Append(op).Append(' ');
+        AppendQuoted(text, Value);
+    }
+}
+
+internal sealed class LabelEqualsNode(string label, string value) : LabelValueNode(label, "==", value)
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(Label, out var actual) && actual == Value;
+}
+
+/// <summary>True when the label is absent, as in Calico: presence needs an explicit <c>has()</c>.</summary>
+internal sealed class LabelNotEqualsNode(string label, string value) : LabelValueNode(label, "!=", value)
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
+        !labels.TryGetValue(Label, out var actual) || actual != Value;
+}
+
+internal sealed class LabelContainsNode(string label, string value) : LabelValueNode(label, "contains", value)
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(Label, out var actual) && actual.Contains(Value, StringComparison.Ordinal);
+}
+
+internal sealed class LabelStartsWithNode(string label, string value) : LabelValueNode(label, "starts with", value)
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(Label, out var actual) && actual.StartsWith(Value, StringComparison.Ordinal);
+}
+
+internal sealed class LabelEndsWithNode(string label, string value) : LabelValueNode(label, "ends with", value)
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(Label, out var actual) && actual.EndsWith(Value, StringComparison.Ordinal);
+}
+
+/// <summary><c>label in {...}</c> / <c>label not in {...}</c> over a set kept sorted (ordinal) and de-duplicated,
+/// which is also the order Calico prints it in.</summary>
+internal abstract class LabelSetNode(string label, string op, string[] sortedValues) : SelectorNode
+{
+    protected string Label { get; } = label;
+
+    protected bool SetContains(string value) => Array.BinarySearch(sortedValues, value, StringComparer.Ordinal) >= 0;
+
+    public sealed override void AppendTo(StringBuilder text)
+    {
+        text.Append(Label).Append(' ').Append(op).Append(" {");
+        for (var i = 0; i < sortedValues.Length; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(", ");
+            }
+            AppendQuoted(text, sortedValues[i]);
+        }
+        text.Append('}');
+    }
+}
+
+internal sealed class LabelInSetNode(string label, string[] sortedValues) : LabelSetNode(label, "in", sortedValues)
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(Label, out var actual) && SetContains(actual);
+}
+
+/// <summary>True when the label is absent, as in Calico.</summary>
+internal sealed class LabelNotInSetNode(string label, string[] sortedValues) : LabelSetNode(label, "not in", sortedValues)
+{
+    public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
+        !labels.TryGetValue(Label, out var actual) || !SetContains(actual);
+}
