@@ -307,7 +307,9 @@ internal sealed class AssignSession
                 {
                     var existing = found[cidr];
                     if (existing is null) return (cidr, pool);
-                    if (existing.Block.Affinity == AffinityValue && existing.Block.FreeCount(_reservations.ForBlock(cidr)) > 0) return (cidr, pool);
+                    // Our own block found by search: another process of this host just claimed it, unless we are releasing it.
+                    if (existing.Block.Affinity == AffinityValue && existing.Block.FreeCount(_reservations.ForBlock(cidr)) > 0
+                        && _affinities.GetValueOrDefault(cidr)?.Spec.State != BlockAffinitySpec.PendingDeletion) return (cidr, pool);
                 }
                 batchSize = Math.Min(batchSize * 4, 1024);
             }

@@ -11,13 +11,11 @@ public sealed record PoolInfo(IPPool Pool, Cidr Cidr, int BlockSize, Selector No
 
     public bool IsEnabled => !Pool.Spec.Disabled && Pool.Metadata.DeletionTimestamp is null;
 
-    public static int DefaultBlockSize(bool v6) => v6 ? 122 : 26;
-
     /// <summary>The pool's parsed form, or null when it cannot be used (validation refuses such pools on write).</summary>
     public static PoolInfo? From(IPPool pool)
     {
         if (!Cidr.TryParse(pool.Spec.Cidr, out var cidr, out _)) return null;
-        var blockSize = pool.Spec.BlockSize > 0 ? pool.Spec.BlockSize : DefaultBlockSize(cidr.IsV6);
+        var blockSize = pool.Spec.BlockSize > 0 ? pool.Spec.BlockSize : IPPoolSpec.DefaultBlockSize(cidr.IsV6);
         Selector? nodeSelector = Selector.All, namespaceSelector = null;
         if (!string.IsNullOrWhiteSpace(pool.Spec.NodeSelector) && !Selector.TryParse(pool.Spec.NodeSelector, out nodeSelector, out _)) return null;
         if (!string.IsNullOrWhiteSpace(pool.Spec.NamespaceSelector) && !Selector.TryParse(pool.Spec.NamespaceSelector, out namespaceSelector, out _)) return null;

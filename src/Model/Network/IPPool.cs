@@ -60,4 +60,6 @@ public sealed class IPPoolSpec
 
     [JsonIgnore]
     public bool IsManual => AssignmentMode == AssignmentManual;
+
+    public static int DefaultBlockSize(bool v6) => v6 ? 122 : 26;
 }

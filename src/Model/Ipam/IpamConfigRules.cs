@@ -1,6 +1,5 @@
-using CniNet.Model.Ipam;
 
-namespace CniNet.IpamCore;
+namespace CniNet.Model.Ipam;
 
 /// <summary>Calico's rules for IPAM settings: the CRD bounds plus the library's cross-field checks.</summary>
 public static class IpamConfigRules
