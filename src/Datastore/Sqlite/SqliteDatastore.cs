@@ -81,9 +81,13 @@ public sealed class SqliteDatastore : IDatastore
         try
         {
             // SQLite gives the -wal and -shm files the main file's mode, so 0600 here keeps all three private.
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using var _ = new FileStream(path, options);
+            using var _ = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.ReadWrite,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
         }
         catch (IOException) when (File.Exists(path))
         {
