@@ -258,7 +258,8 @@ public sealed class SelectorTests
     [InlineData("has(foo) &&", 11, "expected a label")]
     [InlineData("a == 'b' || %", 12, "expected a label")]
     [InlineData("a == 'b", 7, "expected a closing ' for the string at position 5")]
-    [InlineData("\"FOO'", 4, "expected a closing \" for the string at position 0")]
+    [InlineData("a in {'x\", \"y\"}", 15, "expected a closing ' for the string at position 6")]
+    [InlineData("\"FOO'", 0, "expected a label")]
     [InlineData("foo == \"bar\" &", 13, "expected '&&', '||' or end of selector")]
     [InlineData("foo == \"bar\" |", 13, "expected '&&', '||' or end of selector")]
     [InlineData("a == 'b' c == 'd'", 9, "expected '&&', '||' or end of selector")]
@@ -482,19 +483,22 @@ public sealed class SelectorTests
         }
         return Gen.Frequency(
             (3, GenLeaf()),
-            (2, from c in GenExpr(size / 2)
+            (2, from c in Deferred(() => GenExpr(size / 2))
                 from w in Ws
                 select new Case(new Not(c.Model), "!" + w + Grouped(c, "!"))),
-            (1, from c in GenExpr(size - 1)
+            (1, from c in Deferred(() => GenExpr(size - 1))
                 from w in Ws
                 select c with { Text = "!!" + w + Grouped(c, "!") }),
-            (1, from c in GenExpr(size - 1)
+            (1, from c in Deferred(() => GenExpr(size - 1))
                 from w1 in Ws
                 from w2 in Ws
                 select c with { Text = "(" + w1 + c.Text + w2 + ")" }),
-            (2, GenJunction(size, isAnd: true)),
-            (2, GenJunction(size, isAnd: false)));
+            (2, Deferred(() => GenJunction(size, isAnd: true))),
+            (2, Deferred(() => GenJunction(size, isAnd: false))));
     }
+
+    // Builds the sub-generator only when it is drawn from; building eagerly would be exponential in size.
+    private static Gen<Case> Deferred(Func<Gen<Case>> create) => Gen.Sized(_ => create());
 
     private static Gen<Case> GenJunction(int size, bool isAnd) =>
         from count in Gen.Choose(2, 4)
