@@ -28,6 +28,7 @@ internal sealed class AssignSession
     private readonly Dictionary<Cidr, StoredBlock?> _blocks;
     private readonly TimeProvider _clock;
     private IPAMHandle? _handle;
+    private readonly List<Cidr> _preferred = [];
 
     private AssignSession(IpamClient client, string host, string? handleId, IReadOnlyDictionary<string, string>? attrs, string use,
         IPAMConfigSpec config, List<IPPool> pools, ReservationSet reservations, IReadOnlyDictionary<string, string>? nodeLabels,
@@ -106,8 +107,9 @@ internal sealed class AssignSession
             handle, affinities, blocks, client.Clock);
     }
 
-    /// <summary>The host's affine blocks as this session last saw them: the next session's hint.</summary>
-    public Cidr[] AffineBlocks() => [.. _affinities.Keys];
+    /// <summary>Blocks this session assigned from that still have room: the next session reads them in its first round trip.</summary>
+    public Cidr[] PreferredBlocks() =>
+        [.. _preferred.Where(c => _affinities.ContainsKey(c) && _blocks.GetValueOrDefault(c)?.Block.FreeCount(_reservations.ForBlock(c)) > 0)];
 
     public async Task<IpamAssignments> AssignFamilyAsync(bool v6, int count, IReadOnlyList<Cidr>? requested,
         HostReservedAttr? reserved, int requestedMaxBlocks, CancellationToken ct)
@@ -136,11 +138,15 @@ internal sealed class AssignSession
 
         var maxBlocks = IpamConfigRules.EffectiveMaxBlocks(requestedMaxBlocks, _config.MaxBlocksPerHost);
         var owned = allowed.Count;
-        await FetchMissingBlocksAsync(allowed.Select(a => a.Key), ct);
-        foreach (var (cidr, _) in allowed)
+        // Affine blocks in order, but those the first read already fetched (the hint) go first: on a warm node one of
+        // them has room, and the others are read (in one more round trip) only when it does not.
+        var ordered = allowed.Select(a => a.Key).ToList();
+        var prefetched = ordered.Where(_blocks.ContainsKey).ToList();
+        foreach (var cidr in prefetched.Concat(ordered.Except(prefetched)))
         {
             if (assigned.Count == count) break;
             if (_reservations.Covers(cidr)) continue;
+            if (!_blocks.ContainsKey(cidr)) await FetchMissingBlocksAsync(ordered, ct);
             var pool = pools.First(p => p.Cidr.Contains(cidr));
             if (await UsableAffineBlockAsync(cidr, pool, reserved, ct) is not { } stored) continue;
             assigned.AddRange(await AssignFromBlockAsync(stored, count - assigned.Count, affinityCheck: true, ct));
@@ -252,9 +258,12 @@ internal sealed class AssignSession
             var (next, ordinals) = block.AutoAssign(count, _handleId, _attrs, _reservations.ForBlock(block.Cidr));
             if (ordinals.Count == 0) return [];
             if (await TryCommitAsync(current, next, ordinals.Count, ct) is not null)
+            {
+                if (affinityCheck && !_preferred.Contains(block.Cidr)) _preferred.Add(block.Cidr);
                 return ordinals.Select(o => new Cidr(Cidr.ToInteger(block.AddressOf(o)), block.Cidr.PrefixLength, block.Cidr.IsV6)).ToList();
-            current = _blocks[block.Cidr] is { } reread ? reread : null!;
-            if (current is null) return [];
+            }
+            if (_blocks[block.Cidr] is not { } reread) return [];
+            current = reread;
         }
         throw new IpamException(IpamErrorCode.TooManyRetries, "Max retries hit - excessive concurrent IPAM requests");
     }

@@ -11,8 +11,8 @@ namespace CniNet.IpamCore;
 /// Calico's IPAM over the datastore seam: reads what it needs in one batch, applies pure <see cref="IpamBlock"/>
 /// transitions, and writes block and handle together in one compare-and-swap commit, retrying a bounded number of times
 /// on conflict. A warm assignment (the host already owns a block with room) costs two round trips: the batch read and
-/// the commit. The client remembers each host's affine blocks so that the first read can already fetch them; the hint
-/// only saves a round trip, correctness never depends on it.
+/// the commit. The client remembers, per host, the blocks it last assigned from that still had room, so the first read
+/// can already fetch them; the hint only saves a round trip, correctness never depends on it.
 /// </summary>
 public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = null)
 {
@@ -46,7 +46,7 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
         var v6 = args.Num6 > 0
             ? await session.AssignFamilyAsync(true, args.Num6, args.IPv6Pools, args.HostReservedAttrIPv6s, args.MaxBlocksPerHost, ct)
             : Nothing(6, args.HostReservedAttrIPv6s);
-        _affineBlockHints[session.Host] = session.AffineBlocks();
+        _affineBlockHints[session.Host] = session.PreferredBlocks();
         return (v4, v6);
     }
 
