@@ -20,14 +20,18 @@ public static class ResourceCodec
             ? rev
             : throw new ArgumentException($"{resource.Kind} {resource.Metadata.Name} has no valid resourceVersion");
 
+    /// <summary>
+    /// The stored value: the resource with the store-owned metadata left out. The caller's metadata object is not
+    /// touched (decoded objects may be shared between threads); the resource briefly carries a stripped copy.
+    /// </summary>
     public static byte[] Encode(ResourceKind kind, Resource resource)
     {
         var meta = resource.Metadata;
-        var (rv, uid, created, ns) = (meta.ResourceVersion, meta.Uid, meta.CreationTimestamp, meta.Namespace);
-        meta.ResourceVersion = null;
-        meta.Uid = null;
-        meta.CreationTimestamp = null;
-        if (!kind.Namespaced) meta.Namespace = null;
+        resource.Metadata = new ObjectMeta
+        {
+            Name = meta.Name, Namespace = kind.Namespaced ? meta.Namespace : null, DeletionTimestamp = meta.DeletionTimestamp,
+            Generation = meta.Generation, Labels = meta.Labels, Annotations = meta.Annotations, Finalizers = meta.Finalizers, Extra = meta.Extra,
+        };
         resource.ApiVersion = kind.ApiVersion;
         resource.Kind = kind.Kind;
         try
@@ -36,7 +40,7 @@ public static class ResourceCodec
         }
         finally
         {
-            (meta.ResourceVersion, meta.Uid, meta.CreationTimestamp, meta.Namespace) = (rv, uid, created, ns);
+            resource.Metadata = meta;
         }
     }
 

@@ -102,7 +102,7 @@ internal sealed class AssignSession
             ? null
             : ResourceCodec.Decode<Namespace>(ResourceKinds.Namespace, nsEntry).Metadata.Labels);
         var blocks = new Dictionary<Cidr, StoredBlock?>();
-        for (var i = 0; i < hintedBlocks.Count; i++) blocks[hintedBlocks[i]] = IpamObjects.DecodeBlock(read.Single(firstBlock + i));
+        for (var i = 0; i < hintedBlocks.Count; i++) blocks[hintedBlocks[i]] = client.DecodeBlock(read.Single(firstBlock + i));
         return new AssignSession(client, host, handleId, attrs, use, config, pools, reservations, nodeLabels, namespaceLabels,
             handle, affinities, blocks, client.Clock);
     }
@@ -235,7 +235,7 @@ internal sealed class AssignSession
             if (affinity.Spec.IsConfirmed) return stored;
             var written = await Store.CommitAsync([IpamObjects.UpdateBlock(stored, stored.Block), IpamObjects.UpdateAffinity(affinity, BlockAffinitySpec.Confirmed)], ct);
             _affinities[cidr] = ResourceCodec.Decode<BlockAffinity>(ResourceKinds.BlockAffinity, written[1]!);
-            return _blocks[cidr] = IpamObjects.DecodeBlock(written[0]);
+            return _blocks[cidr] = _client.Remember(stored.After(stored.Block, written[0]!));
         }
         catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.NotFound)
         {
@@ -282,14 +282,12 @@ internal sealed class AssignSession
         {
             var written = await Store.CommitAsync(ops, ct);
             if (handleOp is not null) _handle = IpamObjects.DecodeHandle(written[0]);
-            var result = IpamObjects.DecodeBlock(written[^1]);
-            _blocks[cidr] = result;
-            return result;
+            return _blocks[cidr] = _client.Remember(stored.After(next, written[^1]!));
         }
         catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists or DatastoreErrorCode.NotFound)
         {
             var reread = await Store.ReadAsync([ReadOp.Get(IpamObjects.BlockKey(cidr)), ReadOp.Get(IpamObjects.HandleKey(_handleId ?? ""))], ct);
-            _blocks[cidr] = IpamObjects.DecodeBlock(reread.Single(0));
+            _blocks[cidr] = _client.DecodeBlock(reread.Single(0));
             if (_handleId is not null) _handle = IpamObjects.DecodeHandle(reread.Single(1));
             return null;
         }
@@ -355,7 +353,7 @@ internal sealed class AssignSession
                 if (!affinity.Spec.IsConfirmed) ops.Add(IpamObjects.UpdateAffinity(affinity, BlockAffinitySpec.Confirmed));
                 var written = await Store.CommitAsync(ops, ct);
                 if (written.Count > 1) _affinities[cidr] = ResourceCodec.Decode<BlockAffinity>(ResourceKinds.BlockAffinity, written[1]!);
-                return _blocks[cidr] = IpamObjects.DecodeBlock(written[0]);
+                return _blocks[cidr] = _client.DecodeBlock(written[0]);
             }
             catch (DatastoreException e) when (e.Code == DatastoreErrorCode.AlreadyExists && e.Key == IpamObjects.BlockKey(cidr))
             {
@@ -398,7 +396,7 @@ internal sealed class AssignSession
     {
         var assigned = new List<Cidr>();
         var (entries, _) = await Store.ListAsync(ResourceKinds.IPAMBlock.StoreKind, ct: ct);
-        var blocks = entries.Select(IpamObjects.DecodeBlock).OfType<StoredBlock>().ToList();
+        var blocks = entries.Select(_client.DecodeBlock).OfType<StoredBlock>().ToList();
         var exhausted = new List<string>();
         foreach (var pool in pools)
         {

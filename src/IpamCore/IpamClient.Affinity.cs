@@ -18,7 +18,7 @@ public sealed partial class IpamClient
             var read = await Store.ReadAsync([ReadOp.Get(IpamObjects.AffinityKey(host, cidr)), ReadOp.Get(IpamObjects.BlockKey(cidr))], ct);
             var affinity = IpamObjects.DecodeAffinity(read.Single(0))
                            ?? throw new IpamException(IpamErrorCode.NotFound, $"host {host} has no affinity for block {cidr}");
-            var stored = IpamObjects.DecodeBlock(read.Single(1));
+            var stored = DecodeBlock(read.Single(1));
             try
             {
                 if (stored is null || stored.Block.AffinityHost != host)

@@ -115,7 +115,7 @@ public sealed partial class IpamClient
                 catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists or DatastoreErrorCode.NotFound)
                 {
                     var reread = await Store.ReadAsync([ReadOp.Get(IpamObjects.BlockKey(cidr)), ReadOp.Get(IpamObjects.HandleKey(handleId))], ct);
-                    stored = IpamObjects.DecodeBlock(reread.Single(0));
+                    stored = DecodeBlock(reread.Single(0));
                     handle = IpamObjects.DecodeHandle(reread.Single(1));
                 }
             }
@@ -153,7 +153,7 @@ public sealed partial class IpamClient
     private async Task<List<Cidr>> ListBlockCidrsAsync(CancellationToken ct)
     {
         var (entries, _) = await Store.ListAsync(ResourceKinds.IPAMBlock.StoreKind, ct: ct);
-        return entries.Select(IpamObjects.DecodeBlock).OfType<StoredBlock>().Select(b => b.Block.Cidr).ToList();
+        return entries.Select(DecodeBlock).OfType<StoredBlock>().Select(b => b.Block.Cidr).ToList();
     }
 
     private static int HeldIn(IPAMHandle? handle, Cidr cidr) => handle?.Spec.Block.GetValueOrDefault(cidr.ToString()) ?? 0;

@@ -21,6 +21,8 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, Cidr[]> _affineBlockHints = new();
+    private readonly ConcurrentDictionary<string, StoredBlock> _decodedBlocks = new();
+    private const int MaxDecodedBlocks = 4096;
 
     public IDatastore Store { get; } = store;
 
@@ -93,6 +95,27 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
         throw new IpamException(IpamErrorCode.TooManyRetries, "Max retries hit - excessive concurrent IPAM requests");
     }
 
+    /// <summary>
+    /// A stored block, decoded once per revision: a read that returns the revision this client last wrote or read is
+    /// served from memory (on a warm node that is almost every read).
+    /// </summary>
+    internal StoredBlock? DecodeBlock(KvEntry? entry)
+    {
+        if (entry is null) return null;
+        if (_decodedBlocks.TryGetValue(entry.Key.Name, out var known) && known.Revision == entry.Revision && known.Resource.Metadata.Uid == entry.Uid)
+            return known;
+        var decoded = IpamObjects.DecodeBlock(entry);
+        if (decoded is not null) Remember(decoded);
+        return decoded;
+    }
+
+    internal StoredBlock Remember(StoredBlock block)
+    {
+        if (_decodedBlocks.Count >= MaxDecodedBlocks) _decodedBlocks.Clear();
+        _decodedBlocks[block.Resource.Metadata.Name] = block;
+        return block;
+    }
+
     /// <summary>Reads several blocks in one round trip; absent (or soft-deleted) blocks map to null.</summary>
     internal async Task<Dictionary<Cidr, StoredBlock?>> ReadBlocksAsync(IReadOnlyCollection<Cidr> cidrs, CancellationToken ct)
     {
@@ -100,7 +123,7 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
         if (cidrs.Count == 0) return found;
         var ordered = cidrs.ToList();
         var result = await Store.ReadAsync(ordered.Select(c => ReadOp.Get(IpamObjects.BlockKey(c))).ToList(), ct);
-        for (var i = 0; i < ordered.Count; i++) found[ordered[i]] = IpamObjects.DecodeBlock(result.Single(i));
+        for (var i = 0; i < ordered.Count; i++) found[ordered[i]] = DecodeBlock(result.Single(i));
         return found;
     }
 }

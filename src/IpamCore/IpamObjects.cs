@@ -8,7 +8,26 @@ namespace CniNet.IpamCore;
 /// <summary>A block as read from the store: the value, and the stored object it came from (revision, UID, metadata).</summary>
 internal sealed record StoredBlock(IpamBlock Block, IPAMBlock Resource)
 {
-    public long Revision => ResourceCodec.RevisionOf(Resource);
+    public long Revision { get; } = ResourceCodec.RevisionOf(Resource);
+
+    /// <summary>The block as a write of <paramref name="next"/> over this one left it, without decoding what was written.</summary>
+    public StoredBlock After(IpamBlock next, KvEntry written)
+    {
+        var meta = Resource.Metadata;
+        var resource = new IPAMBlock
+        {
+            ApiVersion = Resource.ApiVersion, Kind = Resource.Kind, Extra = Resource.Extra,
+            Metadata = new ObjectMeta
+            {
+                Name = meta.Name, Labels = meta.Labels, Annotations = meta.Annotations, Finalizers = meta.Finalizers, Extra = meta.Extra,
+                ResourceVersion = written.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), Uid = written.Uid,
+                CreationTimestamp = written.Created,
+            },
+        };
+        var block = next.NextSequence();
+        resource.Spec = block.ToSpec();
+        return new StoredBlock(block, resource);
+    }
 }
 
 /// <summary>Encoding of IPAM objects and the compare-and-swap writes on them. No allocation logic lives here.</summary>

@@ -23,7 +23,12 @@ public static class ResourceDocuments
         }
         catch (YamlException e)
         {
-            throw new ResourceParseException($"line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}", e);
+            throw new ResourceParseException($"malformed YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner fails this way (not with a YamlException) when input ends inside a flow collection.
+            throw new ResourceParseException($"malformed YAML: the input ends inside an unfinished value (line {text.Count(c => c == '\n') + 1})", e);
         }
         var resources = new List<Resource>();
         var number = 0;
