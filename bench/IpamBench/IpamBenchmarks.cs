@@ -103,17 +103,19 @@ internal static class IpamBenchmarks
             }
         })));
         var wall = sw.Elapsed.TotalSeconds;
+        var rss = Stats.PeakRssMib();
         var all = latencies.SelectMany(l => l).ToList();
         var trips = (double)stores.Sum(s => s.RoundTrips) / all.Count;
         foreach (var s in stores) await s.DisposeAsync();
         await using var check = SqliteDatastore.Open(path);
         var report = await new IpamReports(check).CheckAsync();
-        var rss = Stats.PeakRssMib();
+        // The simulated pods have no Pod objects, so their addresses read as not in use: only structure is judged here.
+        var structural = report.ProblemCount - report.LeakedAddresses.Count;
         Console.WriteLine($"  {nodes,5} nodes, {all.Count,7} pods: wall {Stats.F(wall, 1)} s, {Stats.F(all.Count / wall, 0)} allocs/s, "
                           + $"per allocation median {Stats.F(Stats.Median(all), 3)} ms p90 {Stats.F(Stats.Percentile(all, 0.9), 3)} ms, "
-                          + $"{Stats.F(trips, 2)} round trips, {report.Blocks} blocks, check problems {report.ProblemCount}, peak RSS {Stats.F(rss, 0)} MiB");
-        if (report.Allocated != all.Count || report.ProblemCount != 0)
-            throw new InvalidOperationException($"store holds {report.Allocated} addresses for {all.Count} pods, {report.ProblemCount} problems");
+                          + $"{Stats.F(trips, 2)} round trips, {report.Blocks} blocks, structural problems {structural}, peak RSS while allocating {Stats.F(rss, 0)} MiB");
+        if (report.Allocated != all.Count || structural != 0)
+            throw new InvalidOperationException($"store holds {report.Allocated} addresses for {all.Count} pods, {structural} structural problems");
         return (wall, rss, trips);
     }
 

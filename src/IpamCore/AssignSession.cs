@@ -77,10 +77,10 @@ internal sealed class AssignSession
             ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.Node, hostname)),
             ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.KubernetesNode, hostname)),
             ReadOp.List(ResourceKinds.BlockAffinity.StoreKind, namePrefix: IpamNames.AffinityPrefix(host)),
-            ReadOp.Get(handleId is null ? IpamObjects.HandleKey("") : IpamObjects.HandleKey(handleId)),
-            ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.Namespace, ns ?? "")),
         };
-        const int firstBlock = 8;
+        var handleAt = handleId is null ? -1 : Add(ops, ReadOp.Get(IpamObjects.HandleKey(handleId)));
+        var namespaceAt = ns is null || nsLabels is not null ? -1 : Add(ops, ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.Namespace, ns)));
+        var firstBlock = ops.Count;
         ops.AddRange(hintedBlocks.Select(c => ReadOp.Get(IpamObjects.BlockKey(c))));
         var read = await client.Store.ReadAsync(ops, ct);
 
@@ -94,17 +94,23 @@ internal sealed class AssignSession
         var affinities = new Dictionary<Cidr, BlockAffinity>();
         foreach (var entry in read.Many(5))
         {
-            if (IpamObjects.DecodeAffinity(entry) is not { } a || a.Spec.Node != host || (a.Spec.Type is { Length: > 0 } t ? t : "host") != affinityType) continue;
+            if (client.DecodeAffinity(entry) is not { } a || a.Spec.Node != host || (a.Spec.Type is { Length: > 0 } t ? t : "host") != affinityType) continue;
             if (Cidr.TryParse(a.Spec.Cidr, out var cidr, out _)) affinities[cidr] = a;
         }
-        var handle = handleId is null ? null : IpamObjects.DecodeHandle(read.Single(6));
-        var namespaceLabels = nsLabels ?? (ns is null || read.Single(7) is not { } nsEntry
+        var handle = handleAt < 0 ? null : IpamObjects.DecodeHandle(read.Single(handleAt));
+        var namespaceLabels = nsLabels ?? (namespaceAt < 0 || read.Single(namespaceAt) is not { } nsEntry
             ? null
             : ResourceCodec.Decode<Namespace>(ResourceKinds.Namespace, nsEntry).Metadata.Labels);
         var blocks = new Dictionary<Cidr, StoredBlock?>();
         for (var i = 0; i < hintedBlocks.Count; i++) blocks[hintedBlocks[i]] = client.DecodeBlock(read.Single(firstBlock + i));
         return new AssignSession(client, host, handleId, attrs, use, config, pools, reservations, nodeLabels, namespaceLabels,
             handle, affinities, blocks, client.Clock);
+    }
+
+    private static int Add(List<ReadOp> ops, ReadOp op)
+    {
+        ops.Add(op);
+        return ops.Count - 1;
     }
 
     /// <summary>Blocks this session assigned from that still have room: the next session reads them in its first round trip.</summary>

@@ -22,7 +22,8 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, Cidr[]> _affineBlockHints = new();
     private readonly ConcurrentDictionary<string, StoredBlock> _decodedBlocks = new();
-    private const int MaxDecodedBlocks = 4096;
+    private readonly ConcurrentDictionary<string, (long Revision, BlockAffinity? Affinity)> _decodedAffinities = new();
+    private const int MaxDecodedBlocks = 1024;
 
     public IDatastore Store { get; } = store;
 
@@ -106,6 +107,17 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
             return known;
         var decoded = IpamObjects.DecodeBlock(entry);
         if (decoded is not null) Remember(decoded);
+        return decoded;
+    }
+
+    /// <summary>A stored affinity, decoded once per revision (a host's affinities are read on every assignment).</summary>
+    internal BlockAffinity? DecodeAffinity(KvEntry entry)
+    {
+        if (_decodedAffinities.TryGetValue(entry.Key.Name, out var known) && known.Revision == entry.Revision && known.Affinity?.Metadata.Uid == entry.Uid)
+            return known.Affinity;
+        var decoded = IpamObjects.DecodeAffinity(entry);
+        if (_decodedAffinities.Count >= MaxDecodedBlocks) _decodedAffinities.Clear();
+        _decodedAffinities[entry.Key.Name] = (entry.Revision, decoded);
         return decoded;
     }
 

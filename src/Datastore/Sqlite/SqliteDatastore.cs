@@ -121,6 +121,7 @@ public sealed class SqliteDatastore : IDatastore
                 id INTEGER PRIMARY KEY, rev INTEGER NOT NULL, kind TEXT NOT NULL, ns TEXT NOT NULL, name TEXT NOT NULL,
                 type INTEGER NOT NULL, uid TEXT NOT NULL, created INTEGER NOT NULL, value BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS history_by_kind ON history(kind, rev);
+            CREATE INDEX IF NOT EXISTS history_by_rev ON history(rev);
             CREATE INDEX IF NOT EXISTS objects_by_name ON objects(kind, name);
             CREATE INDEX IF NOT EXISTS objects_by_version ON objects(version);
             """, tx);
@@ -303,10 +304,14 @@ public sealed class SqliteDatastore : IDatastore
     private void Compact(long revision)
     {
         using var tx = _connection.BeginTransaction(deferred: false);
+        // Only versions since the last compaction are looked at: current versions older than that were kept then and
+        // need no second look, so a pass costs the new history, not the size of the store.
+        var from = Scalar(_compacted, tx);
+        if (revision <= from) return;
         Execute(_connection, $"""
-            DELETE FROM history WHERE rev <= {revision}
+            DELETE FROM history WHERE rev > {from} AND rev <= {revision}
                 AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.version = history.id);
-            UPDATE meta SET v = max(v, {revision}) WHERE k = 'compacted';
+            UPDATE meta SET v = {revision} WHERE k = 'compacted';
             """, tx);
         tx.Commit();
     }

@@ -7,6 +7,7 @@ namespace CniNet.Model.Ipam;
 /// <summary>Storage shape of one allocation block (<c>crd.projectcalico.org/v1</c> IPAMBlock).</summary>
 public sealed class IPAMBlock : Resource<IPAMBlockSpec>;
 
+[JsonConverter(typeof(IPAMBlockSpecConverter))]
 public sealed class IPAMBlockSpec
 {
     [JsonPropertyName("cidr")]
