@@ -15,7 +15,7 @@ internal static class IpamBenchmarks
 {
     public static async Task<int> ThroughputAsync(BenchOptions options)
     {
-        var allocs = options.Int("allocs", 1000);
+        var allocs = options.Int("allocs", 1200);
         var rounds = options.Int("rounds", 7);
         using var dir = new TempDir();
         await using var store = SqliteDatastore.Open(dir.File("bench.db"));
