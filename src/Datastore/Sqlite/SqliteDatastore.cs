@@ -318,11 +318,7 @@ public sealed class SqliteDatastore : IDatastore
 
     private KvEntry? Find(ResourceKey key, SqliteTransaction tx)
     {
-        _get.Transaction = tx;
-        _get.Parameters["$kind"].Value = key.Kind;
-        _get.Parameters["$ns"].Value = key.Namespace;
-        _get.Parameters["$name"].Value = key.Name;
-        using var reader = _get.ExecuteReader();
+        using var reader = Bind(_get, key, tx).ExecuteReader();
         return reader.Read()
             ? new KvEntry(key, (byte[])reader.GetValue(3), reader.GetInt64(0), reader.GetString(1), new DateTime(reader.GetInt64(2), DateTimeKind.Utc))
             : null;
@@ -331,11 +327,7 @@ public sealed class SqliteDatastore : IDatastore
     /// <summary>The current revision, UID and creation time of an object, without its value.</summary>
     private KvEntry? Head(ResourceKey key, SqliteTransaction tx)
     {
-        _head.Transaction = tx;
-        _head.Parameters["$kind"].Value = key.Kind;
-        _head.Parameters["$ns"].Value = key.Namespace;
-        _head.Parameters["$name"].Value = key.Name;
-        using var reader = _head.ExecuteReader();
+        using var reader = Bind(_head, key, tx).ExecuteReader();
         return reader.Read() ? new KvEntry(key, [], reader.GetInt64(0), reader.GetString(1), new DateTime(reader.GetInt64(2), DateTimeKind.Utc)) : null;
     }
 
@@ -387,16 +379,22 @@ public sealed class SqliteDatastore : IDatastore
     private static void Run(SqliteCommand command, SqliteTransaction tx, ResourceKey key, long? revision, long? version, string? uid,
         DateTime? created, IReadOnlyDictionary<string, string>? labels)
     {
-        command.Transaction = tx;
-        command.Parameters["$kind"].Value = key.Kind;
-        command.Parameters["$ns"].Value = key.Namespace;
-        command.Parameters["$name"].Value = key.Name;
+        Bind(command, key, tx);
         Set(command, "$rev", revision);
         Set(command, "$version", version);
         Set(command, "$uid", uid);
         Set(command, "$created", created?.Ticks);
         Set(command, "$labels", labels is { Count: > 0 } ? JsonSerializer.Serialize(labels.ToDictionary(), ModelJsonContext.Default.DictionaryStringString) : null);
         command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Bind(SqliteCommand command, ResourceKey key, SqliteTransaction tx)
+    {
+        command.Transaction = tx;
+        command.Parameters["$kind"].Value = key.Kind;
+        command.Parameters["$ns"].Value = key.Namespace;
+        command.Parameters["$name"].Value = key.Name;
+        return command;
     }
 
     private static void Set(SqliteCommand command, string name, object? value)
