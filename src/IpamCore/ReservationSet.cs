@@ -12,8 +12,6 @@ public sealed class ReservationSet
     private readonly (UInt128 First, UInt128 Last)[] _v4;
     private readonly (UInt128 First, UInt128 Last)[] _v6;
 
-    public static ReservationSet Empty { get; } = new([]);
-
     public ReservationSet(IEnumerable<Cidr> cidrs)
     {
         var all = cidrs.Select(c => c.Masked()).ToList();
@@ -24,8 +22,6 @@ public sealed class ReservationSet
     public static ReservationSet From(IEnumerable<IPReservation> reservations) =>
         new(reservations.SelectMany(r => r.Spec.ReservedCIDRs).Select(c => Cidr.TryParse(c, out var cidr, out _) ? cidr : (Cidr?)null)
             .Where(c => c is not null).Select(c => c!.Value));
-
-    public bool IsEmpty => _v4.Length == 0 && _v6.Length == 0;
 
     public bool IsReserved(UInt128 address, bool v6)
     {

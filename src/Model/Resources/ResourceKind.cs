@@ -8,8 +8,7 @@ public sealed record ResourceKind(
     string ApiVersion,
     bool Namespaced,
     JsonTypeInfo TypeInfo,
-    IReadOnlyList<string> Aliases,
-    Func<Resource> Create)
+    IReadOnlyList<string> Aliases)
 {
     public const string CalicoV3 = "projectcalico.org/v3";
     public const string CalicoCrdV1 = "crd.projectcalico.org/v1";
@@ -22,6 +21,6 @@ public sealed record ResourceKind(
     public string StoreKind => ApiVersion == CoreV1 ? "core." + Kind : Kind;
 
     public static ResourceKind Of<T>(string kind, string apiVersion, bool namespaced, JsonTypeInfo<T> typeInfo, params string[] aliases)
-        where T : Resource, new() =>
-        new(kind, apiVersion, namespaced, typeInfo, aliases, () => new T { ApiVersion = apiVersion, Kind = kind });
+        where T : Resource =>
+        new(kind, apiVersion, namespaced, typeInfo, aliases);
 }

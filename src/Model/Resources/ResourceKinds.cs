@@ -36,6 +36,4 @@ public static class ResourceKinds
         All.FirstOrDefault(k => string.Equals(k.Kind, name, StringComparison.OrdinalIgnoreCase) && k.ApiVersion != ResourceKind.CoreV1)
         ?? All.FirstOrDefault(k => string.Equals(k.Kind, name, StringComparison.OrdinalIgnoreCase)
                                    || k.Aliases.Any(a => string.Equals(a, name, StringComparison.OrdinalIgnoreCase)));
-
-    public static ResourceKind? ForStoreKind(string storeKind) => All.FirstOrDefault(k => k.StoreKind == storeKind);
 }
