@@ -20,7 +20,7 @@ internal sealed class AssignSession
     private readonly string _use;
     private readonly string _affinityType;
     private readonly IPAMConfigSpec _config;
-    private readonly List<IPPool> _pools;
+    private readonly List<PoolInfo> _pools;
     private readonly ReservationSet _reservations;
     private readonly IReadOnlyDictionary<string, string>? _nodeLabels;
     private readonly IReadOnlyDictionary<string, string>? _namespaceLabels;
@@ -31,7 +31,7 @@ internal sealed class AssignSession
     private readonly List<Cidr> _preferred = [];
 
     private AssignSession(IpamClient client, string host, string? handleId, IReadOnlyDictionary<string, string>? attrs, string use,
-        IPAMConfigSpec config, List<IPPool> pools, ReservationSet reservations, IReadOnlyDictionary<string, string>? nodeLabels,
+        IPAMConfigSpec config, List<PoolInfo> pools, ReservationSet reservations, IReadOnlyDictionary<string, string>? nodeLabels,
         IReadOnlyDictionary<string, string>? namespaceLabels, IPAMHandle? handle, Dictionary<Cidr, BlockAffinity> affinities,
         Dictionary<Cidr, StoredBlock?> blocks, TimeProvider clock)
     {
@@ -40,7 +40,7 @@ internal sealed class AssignSession
         _handleId = handleId;
         _attrs = attrs;
         _use = use;
-        _affinityType = use == IPPoolSpec.UseLoadBalancer ? "virtual" : "host";
+        _affinityType = IpamClient.AffinityType(use);
         _config = config;
         _pools = pools;
         _reservations = reservations;
@@ -67,7 +67,7 @@ internal sealed class AssignSession
         IReadOnlyDictionary<string, string>? attrs, string use, string? ns, IReadOnlyDictionary<string, string>? nsLabels,
         IReadOnlyList<Cidr> hintedBlocks, CancellationToken ct)
     {
-        var host = use == IPPoolSpec.UseLoadBalancer ? IpamClient.LoadBalancerHost : hostname;
+        var host = IpamClient.SessionHost(hostname, use);
         handleId = handleId is null ? null : IpamObjects.SanitizeHandle(handleId);
         var ops = new List<ReadOp>
         {
@@ -85,12 +85,12 @@ internal sealed class AssignSession
         var read = await client.Store.ReadAsync(ops, ct);
 
         var config = IpamClient.DecodeConfig(read.Single(0))?.Spec ?? new IPAMConfigSpec();
-        var pools = read.Many(1).Select(e => ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e)).ToList();
+        var pools = client.DecodePools(read.Many(1));
         var reservations = ReservationSet.From(read.Many(2).Select(e => ResourceCodec.Decode<IPReservation>(ResourceKinds.IPReservation, e)));
         var nodeLabels = read.Single(3) is { } calicoNode
             ? ResourceCodec.Decode<Node>(ResourceKinds.Node, calicoNode).Metadata.Labels
             : read.Single(4) is { } k8sNode ? ResourceCodec.Decode<KubernetesNode>(ResourceKinds.KubernetesNode, k8sNode).Metadata.Labels : null;
-        var affinityType = use == IPPoolSpec.UseLoadBalancer ? "virtual" : "host";
+        var affinityType = IpamClient.AffinityType(use);
         var affinities = new Dictionary<Cidr, BlockAffinity>();
         foreach (var entry in read.Many(5))
         {

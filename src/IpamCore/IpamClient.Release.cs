@@ -18,7 +18,7 @@ public sealed partial class IpamClient
     {
         var read = await Store.ReadAsync([ReadOp.Get(IpamObjects.ConfigKey), ReadOp.List(ResourceKinds.IPPool.StoreKind)], ct);
         var cooldown = Cooldown(read);
-        var pools = read.Many(1).Select(e => PoolInfo.From(ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e))).OfType<PoolInfo>().ToList();
+        var pools = DecodePools(read.Many(1));
         var notAllocated = new List<IPAddress>();
         var byBlock = new Dictionary<Cidr, List<ReleaseRequest>>();
         List<Cidr>? allBlocks = null;
@@ -140,8 +140,7 @@ public sealed partial class IpamClient
     public async Task<(AllocationAttribute Attribute, ulong? SequenceNumber, Cidr Block)?> GetAssignmentAttributesAsync(IPAddress address, CancellationToken ct = default)
     {
         var (pools, _) = await Store.ListAsync(ResourceKinds.IPPool.StoreKind, ct: ct);
-        var pool = pools.Select(e => PoolInfo.From(ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e))).OfType<PoolInfo>()
-            .FirstOrDefault(p => p.Cidr.Contains(address));
+        var pool = DecodePools(pools).FirstOrDefault(p => p.Cidr.Contains(address));
         var cidr = pool is not null
             ? Cidr.Containing(address, pool.BlockSize)
             : (await ListBlockCidrsAsync(ct)).Where(b => b.Contains(address)).Select(b => (Cidr?)b).FirstOrDefault();

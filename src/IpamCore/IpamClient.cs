@@ -21,9 +21,9 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, Cidr[]> _affineBlockHints = new();
-    private readonly ConcurrentDictionary<string, StoredBlock> _decodedBlocks = new();
-    private readonly ConcurrentDictionary<string, (long Revision, BlockAffinity? Affinity)> _decodedAffinities = new();
-    private const int MaxDecodedBlocks = 1024;
+    private readonly RevisionCache<StoredBlock> _blockCache = new(1024);
+    private readonly RevisionCache<BlockAffinity> _affinityCache = new(1024);
+    private readonly RevisionCache<PoolInfo> _poolCache = new(256);
 
     public IDatastore Store { get; } = store;
 
@@ -62,10 +62,10 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
 
     private static IpamAssignments Nothing(int version, HostReservedAttr? reserved) => new(version, 0, [], [], reserved);
 
-    private static string SessionHost(string hostname, string use) => use == IPPoolSpec.UseLoadBalancer ? LoadBalancerHost : hostname;
+    /// <summary>LoadBalancer addresses are held under the virtual host <c>load-balancer</c>, as Calico's controller does.</summary>
+    internal static string SessionHost(string hostname, string use) => use == IPPoolSpec.UseLoadBalancer ? "load-balancer" : hostname;
 
-    /// <summary>LoadBalancer addresses are held under a virtual host, as Calico's load-balancer controller does.</summary>
-    internal const string LoadBalancerHost = "load-balancer";
+    internal static string AffinityType(string use) => use == IPPoolSpec.UseLoadBalancer ? "virtual" : "host";
 
     /// <summary>The stored IPAM settings, or Calico's defaults when none are stored (defaults are not persisted).</summary>
     public async Task<IPAMConfigSpec> GetConfigAsync(CancellationToken ct = default) =>
@@ -100,33 +100,17 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
     /// A stored block, decoded once per revision: a read that returns the revision this client last wrote or read is
     /// served from memory (on a warm node that is almost every read).
     /// </summary>
-    internal StoredBlock? DecodeBlock(KvEntry? entry)
-    {
-        if (entry is null) return null;
-        if (_decodedBlocks.TryGetValue(entry.Key.Name, out var known) && known.Revision == entry.Revision && known.Resource.Metadata.Uid == entry.Uid)
-            return known;
-        var decoded = IpamObjects.DecodeBlock(entry);
-        if (decoded is not null) Remember(decoded);
-        return decoded;
-    }
+    internal StoredBlock? DecodeBlock(KvEntry? entry) => entry is null ? null : _blockCache.Get(entry, IpamObjects.DecodeBlock);
 
-    /// <summary>A stored affinity, decoded once per revision (a host's affinities are read on every assignment).</summary>
-    internal BlockAffinity? DecodeAffinity(KvEntry entry)
-    {
-        if (_decodedAffinities.TryGetValue(entry.Key.Name, out var known) && known.Revision == entry.Revision && known.Affinity?.Metadata.Uid == entry.Uid)
-            return known.Affinity;
-        var decoded = IpamObjects.DecodeAffinity(entry);
-        if (_decodedAffinities.Count >= MaxDecodedBlocks) _decodedAffinities.Clear();
-        _decodedAffinities[entry.Key.Name] = (entry.Revision, decoded);
-        return decoded;
-    }
+    internal StoredBlock Remember(StoredBlock block) =>
+        _blockCache.Put(IpamObjects.BlockKey(block.Block.Cidr), block.Revision, block.Resource.Metadata.Uid ?? "", block)!;
 
-    internal StoredBlock Remember(StoredBlock block)
-    {
-        if (_decodedBlocks.Count >= MaxDecodedBlocks) _decodedBlocks.Clear();
-        _decodedBlocks[block.Resource.Metadata.Name] = block;
-        return block;
-    }
+    /// <summary>A host's affinities are read on every assignment; unchanged ones are not decoded again.</summary>
+    internal BlockAffinity? DecodeAffinity(KvEntry entry) => _affinityCache.Get(entry, IpamObjects.DecodeAffinity);
+
+    /// <summary>Pools with their selectors parsed, once per pool revision.</summary>
+    internal List<PoolInfo> DecodePools(IEnumerable<KvEntry> entries) =>
+        entries.Select(e => _poolCache.Get(e, IpamObjects.DecodePool)).OfType<PoolInfo>().ToList();
 
     /// <summary>Reads several blocks in one round trip; absent (or soft-deleted) blocks map to null.</summary>
     internal async Task<Dictionary<Cidr, StoredBlock?>> ReadBlocksAsync(IReadOnlyCollection<Cidr> cidrs, CancellationToken ct)

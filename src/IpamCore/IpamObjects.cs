@@ -1,6 +1,7 @@
 using CniNet.Datastore;
 using CniNet.Model.Ipam;
 using CniNet.Model.Net;
+using CniNet.Model.Network;
 using CniNet.Model.Resources;
 
 namespace CniNet.IpamCore;
@@ -49,6 +50,9 @@ internal static class IpamObjects
         var resource = ResourceCodec.Decode<IPAMBlock>(ResourceKinds.IPAMBlock, entry);
         return resource.Spec.Deleted ? null : new StoredBlock(IpamBlock.FromSpec(resource.Spec), resource);
     }
+
+    /// <summary>A pool in its usable form, or null when it cannot be used.</summary>
+    public static PoolInfo? DecodePool(KvEntry entry) => PoolInfo.From(ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, entry));
 
     public static BlockAffinity? DecodeAffinity(KvEntry? entry)
     {

@@ -19,8 +19,7 @@ public sealed class IpamReports(IDatastore store, TimeProvider? clock = null)
         [
             ReadOp.List(ResourceKinds.IPPool.StoreKind), ReadOp.List(ResourceKinds.IPAMBlock.StoreKind), ReadOp.List(ResourceKinds.IPReservation.StoreKind),
         ], ct);
-        var pools = read.Many(0).Select(e => PoolInfo.From(ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e))).OfType<PoolInfo>()
-            .OrderBy(p => p.Cidr).ToList();
+        var pools = read.Many(0).Select(IpamObjects.DecodePool).OfType<PoolInfo>().OrderBy(p => p.Cidr).ToList();
         var blocks = read.Many(1).Select(IpamObjects.DecodeBlock).OfType<StoredBlock>().Select(b => b.Block).OrderBy(b => b.Cidr).ToList();
         var reservations = ReservationSet.From(read.Many(2).Select(e => ResourceCodec.Decode<IPReservation>(ResourceKinds.IPReservation, e)));
         var perBlock = blocks.ToDictionary(b => b.Cidr, b => Measure(b, reservations));
@@ -66,7 +65,7 @@ public sealed class IpamReports(IDatastore store, TimeProvider? clock = null)
             ReadOp.List(ResourceKinds.Node.StoreKind), ReadOp.List(ResourceKinds.KubernetesNode.StoreKind),
         ], ct);
         var now = _clock.GetUtcNow().UtcDateTime;
-        var pools = read.Many(0).Select(e => PoolInfo.From(ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e))).OfType<PoolInfo>().ToList();
+        var pools = read.Many(0).Select(IpamObjects.DecodePool).OfType<PoolInfo>().ToList();
         var blocks = read.Many(1).Select(IpamObjects.DecodeBlock).OfType<StoredBlock>().ToList();
         var handles = read.Many(2).Select(IpamObjects.DecodeHandle).OfType<IPAMHandle>().ToList();
         var affinities = read.Many(3).Select(IpamObjects.DecodeAffinity).OfType<BlockAffinity>().ToList();

@@ -27,9 +27,8 @@ public sealed record PoolInfo(IPPool Pool, Cidr Cidr, int BlockSize, Selector No
 public static class PoolSelection
 {
     /// <summary>Usable pools of one family in preference order: by name, as a Kubernetes list returns them.</summary>
-    public static List<PoolInfo> Enabled(IEnumerable<IPPool> pools, bool v6) =>
-        pools.Select(PoolInfo.From).OfType<PoolInfo>()
-            .Where(p => p.Cidr.IsV6 == v6 && p.IsEnabled)
+    public static List<PoolInfo> Enabled(IEnumerable<PoolInfo> pools, bool v6) =>
+        pools.Where(p => p.Cidr.IsV6 == v6 && p.IsEnabled)
             .OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
 
     /// <summary>
