@@ -16,19 +16,21 @@ internal sealed class AssignSession
 {
     private readonly IpamClient _client;
     private readonly string? _handleId;
-    private readonly IReadOnlyDictionary<string, string>? _attrs;
+    private IReadOnlyDictionary<string, string>? _attrs;
     private readonly string _use;
     private readonly string _affinityType;
     private readonly IPAMConfigSpec _config;
     private readonly List<PoolInfo> _pools;
     private readonly ReservationSet _reservations;
     private readonly IReadOnlyDictionary<string, string>? _nodeLabels;
-    private readonly IReadOnlyDictionary<string, string>? _namespaceLabels;
+    private IReadOnlyDictionary<string, string>? _namespaceLabels;
     private readonly Dictionary<Cidr, BlockAffinity> _affinities;
     private readonly Dictionary<Cidr, StoredBlock?> _blocks;
     private readonly TimeProvider _clock;
     private IPAMHandle? _handle;
     private readonly List<Cidr> _preferred = [];
+    private readonly Dictionary<Cidr, (StoredBlock Read, IpamBlock Next, int Added)> _staged = [];
+    private bool _planning;
 
     private AssignSession(IpamClient client, string host, string? handleId, IReadOnlyDictionary<string, string>? attrs, string use,
         IPAMConfigSpec config, List<PoolInfo> pools, ReservationSet reservations, IReadOnlyDictionary<string, string>? nodeLabels,
@@ -54,6 +56,8 @@ internal sealed class AssignSession
 
     public string Host { get; }
 
+    public string? HandleId => _handleId;
+
     private IDatastore Store => _client.Store;
 
     private DateTime Now => _clock.GetUtcNow().UtcDateTime;
@@ -65,7 +69,7 @@ internal sealed class AssignSession
     /// <summary>The first round trip: everything an assignment reads, in one consistent batch.</summary>
     public static async Task<AssignSession> OpenAsync(IpamClient client, string hostname, string? handleId,
         IReadOnlyDictionary<string, string>? attrs, string use, string? ns, IReadOnlyDictionary<string, string>? nsLabels,
-        IReadOnlyList<Cidr> hintedBlocks, CancellationToken ct)
+        IReadOnlyList<Cidr> hintedBlocks, CancellationToken ct, IReadOnlyList<ReadOp>? extraReads = null)
     {
         var host = IpamClient.SessionHost(hostname, use);
         handleId = handleId is null ? null : IpamObjects.SanitizeHandle(handleId);
@@ -82,6 +86,8 @@ internal sealed class AssignSession
         var namespaceAt = ns is null || nsLabels is not null ? -1 : Add(ops, ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.Namespace, ns)));
         var firstBlock = ops.Count;
         ops.AddRange(hintedBlocks.Select(c => ReadOp.Get(IpamObjects.BlockKey(c))));
+        var firstExtra = ops.Count;
+        ops.AddRange(extraReads ?? []);
         var read = await client.Store.ReadAsync(ops, ct);
 
         var config = IpamClient.DecodeConfig(read.Single(0))?.Spec ?? new IPAMConfigSpec();
@@ -104,7 +110,52 @@ internal sealed class AssignSession
         var blocks = new Dictionary<Cidr, StoredBlock?>();
         for (var i = 0; i < hintedBlocks.Count; i++) blocks[hintedBlocks[i]] = client.DecodeBlock(read.Single(firstBlock + i));
         return new AssignSession(client, host, handleId, attrs, use, config, pools, reservations, nodeLabels, namespaceLabels,
-            handle, affinities, blocks, client.Clock);
+            handle, affinities, blocks, client.Clock) { Extra = new ExtraReads(read, firstExtra) };
+    }
+
+    /// <summary>What the caller's own reads in the first round trip found.</summary>
+    public ExtraReads Extra { get; private init; } = null!;
+
+    /// <summary>Attributes and namespace labels known only after the first read (the caller's reads decide them).</summary>
+    public void Bind(IReadOnlyDictionary<string, string>? attrs, IReadOnlyDictionary<string, string>? namespaceLabels)
+    {
+        _attrs = attrs;
+        _namespaceLabels = namespaceLabels ?? _namespaceLabels;
+    }
+
+    /// <summary>
+    /// From now on the session only plans: a transition that needs no further read is staged, and anything that would
+    /// need one (a block to fetch, claim, confirm or borrow) abandons the plan with <see cref="PlanAbandoned"/>.
+    /// </summary>
+    public void StartPlanning() => _planning = true;
+
+    private void NeedsRoundTrip()
+    {
+        if (_planning) throw new PlanAbandoned();
+    }
+
+    /// <summary>
+    /// Commits every staged block, the handle and <paramref name="extra"/> in one transaction. False when another writer
+    /// got there first: nothing was written and the caller runs the general algorithm.
+    /// </summary>
+    public async Task<bool> CommitPlanAsync(IReadOnlyList<WriteOp> extra, CancellationToken ct)
+    {
+        var staged = _staged.Values.ToList();
+        var ops = new List<WriteOp>();
+        if (_handleId is not null && IpamObjects.AdjustHandle(_handle, _handleId, staged.Select(s => (s.Read.Block.Cidr, s.Added))) is { } handleOp) ops.Add(handleOp);
+        var firstBlock = ops.Count;
+        ops.AddRange(staged.Select(s => IpamObjects.UpdateBlock(s.Read, s.Next)));
+        ops.AddRange(extra);
+        try
+        {
+            var written = await Store.CommitAsync(ops, ct);
+            for (var i = 0; i < staged.Count; i++) _client.Remember(staged[i].Read.After(staged[i].Next, written[firstBlock + i]!));
+            return true;
+        }
+        catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists or DatastoreErrorCode.NotFound)
+        {
+            return false;
+        }
     }
 
     private static int Add(List<ReadOp> ops, ReadOp op)
@@ -140,6 +191,7 @@ internal sealed class AssignSession
         var mine = _affinities.Where(a => a.Key.IsV6 == v6 && a.Value.Spec.State != BlockAffinitySpec.PendingDeletion)
             .OrderBy(a => a.Key).ToList();
         var allowed = mine.Where(a => pools.Any(p => p.Cidr.Contains(a.Key))).ToList();
+        if (mine.Any(a => !selecting.Any(p => p.Cidr.Contains(a.Key)))) NeedsRoundTrip();
         await ReleaseUnselectedAsync(mine.Where(a => !selecting.Any(p => p.Cidr.Contains(a.Key))).Select(a => a.Key), ct);
 
         var maxBlocks = IpamConfigRules.EffectiveMaxBlocks(requestedMaxBlocks, _config.MaxBlocksPerHost);
@@ -159,6 +211,7 @@ internal sealed class AssignSession
         }
 
         var capped = false;
+        if (assigned.Count < count) NeedsRoundTrip();
         if (assigned.Count < count && !_config.AutoAllocateBlocks)
         {
             messages.Add("failed to find or claim a block: autoAllocateBlocks is false");
@@ -216,6 +269,7 @@ internal sealed class AssignSession
 
     private async Task FetchMissingBlocksAsync(IEnumerable<Cidr> cidrs, CancellationToken ct)
     {
+        NeedsRoundTrip();
         var missing = cidrs.Where(c => !_blocks.ContainsKey(c)).ToList();
         foreach (var (cidr, block) in await _client.ReadBlocksAsync(missing, ct)) _blocks[cidr] = block;
     }
@@ -228,8 +282,9 @@ internal sealed class AssignSession
     private async Task<StoredBlock?> UsableAffineBlockAsync(Cidr cidr, PoolInfo pool, HostReservedAttr? reserved, CancellationToken ct)
     {
         var stored = _blocks.GetValueOrDefault(cidr);
-        if (stored is null) return await ClaimBlockAsync(cidr, pool, reserved, ct);
         var affinity = _affinities[cidr];
+        if (stored is null || stored.Block.Affinity != AffinityValue || !affinity.Spec.IsConfirmed) NeedsRoundTrip();
+        if (stored is null) return await ClaimBlockAsync(cidr, pool, reserved, ct);
         try
         {
             if (stored.Block.Affinity != AffinityValue)
@@ -281,7 +336,13 @@ internal sealed class AssignSession
     private async Task<StoredBlock?> TryCommitAsync(StoredBlock stored, IpamBlock next, int added, CancellationToken ct)
     {
         var cidr = stored.Block.Cidr;
-        var handleOp = _handleId is null ? null : IpamObjects.AdjustHandle(_handle, _handleId, cidr, added);
+        if (_planning)
+        {
+            var (read, _, before) = _staged.GetValueOrDefault(cidr, (stored, stored.Block, 0));
+            _staged[cidr] = (read, next, before + added);
+            return _blocks[cidr] = stored with { Block = next };
+        }
+        var handleOp = _handleId is null ? null : IpamObjects.AdjustHandle(_handle, _handleId, [(cidr, added)]);
         var ops = handleOp is null ? new List<WriteOp>() : [handleOp];
         ops.Add(IpamObjects.UpdateBlock(stored, next));
         try

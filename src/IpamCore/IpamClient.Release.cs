@@ -62,7 +62,7 @@ public sealed partial class IpamClient
                 var read = await Store.ReadAsync(unknown.Select(h => ReadOp.Get(IpamObjects.HandleKey(h))).ToList(), ct);
                 for (var i = 0; i < unknown.Count; i++) handles[unknown[i]] = IpamObjects.DecodeHandle(read.Single(i));
             }
-            var ops = counts.Select(c => IpamObjects.AdjustHandle(handles[c.Key], c.Key, cidr, -Math.Min(c.Value, HeldIn(handles[c.Key], cidr))))
+            var ops = counts.Select(c => IpamObjects.AdjustHandle(handles[c.Key], c.Key, [(cidr, -Math.Min(c.Value, HeldIn(handles[c.Key], cidr)))]))
                 .OfType<WriteOp>().ToList();
             ops.Add(BlockWrite(stored, released.CollectCooledDown(Now, cooldown)));
             try
@@ -100,7 +100,7 @@ public sealed partial class IpamClient
                 if (attempt >= DatastoreRetries) throw new IpamException(IpamErrorCode.TooManyRetries, "Max retries hit - excessive concurrent IPAM requests");
                 if (handle is null) return true;
                 var ops = new List<WriteOp>();
-                if (IpamObjects.AdjustHandle(handle, handleId, cidr, -HeldIn(handle, cidr)) is { } handleOp) ops.Add(handleOp);
+                if (IpamObjects.AdjustHandle(handle, handleId, [(cidr, -HeldIn(handle, cidr))]) is { } handleOp) ops.Add(handleOp);
                 if (stored is not null)
                 {
                     var (released, count) = stored.Block.ReleaseByHandle(handleId, Now);

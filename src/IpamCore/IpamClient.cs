@@ -37,21 +37,56 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
     /// </summary>
     public async Task<(IpamAssignments V4, IpamAssignments V6)> AutoAssignAsync(AutoAssignArgs args, CancellationToken ct = default)
     {
+        Validate(args);
+        var session = await AssignSession.OpenAsync(this, args.Hostname, args.HandleId, args.Attrs, args.IntendedUse,
+            args.Namespace, args.NamespaceLabels, PreferredBlocks(args.Hostname, args.IntendedUse), ct);
+        var result = await AssignAsync(session, args, ct);
+        RememberPreferred(session);
+        return result;
+    }
+
+    /// <summary>
+    /// The first round trip of an assignment for <paramref name="handleId"/> on <paramref name="hostname"/>, with the
+    /// caller's own reads added to the same batch; see <see cref="PreparedAssignment"/>.
+    /// </summary>
+    public async Task<PreparedAssignment> PrepareAsync(string hostname, string? handleId, IReadOnlyList<ReadOp> extraReads,
+        string intendedUse = IPPoolSpec.UseWorkload, CancellationToken ct = default)
+    {
+        var session = await AssignSession.OpenAsync(this, hostname, handleId, null, intendedUse, null, null,
+            PreferredBlocks(hostname, intendedUse), ct, extraReads);
+        return new PreparedAssignment(this, session);
+    }
+
+    internal static void Validate(AutoAssignArgs args)
+    {
         if (string.IsNullOrEmpty(args.IntendedUse)) throw new IpamException(IpamErrorCode.InvalidArgument, "intended use must be set");
         if (args.Num4 < 0 || args.Num6 < 0) throw new IpamException(IpamErrorCode.InvalidArgument, "number of addresses must not be negative");
         if (args.IPv4Pools?.Any(p => p.IsV6) == true || args.IPv6Pools?.Any(p => !p.IsV6) == true)
             throw new IpamException(IpamErrorCode.InvalidArgument, "requested pools must be of the requested IP family");
-        var session = await AssignSession.OpenAsync(this, args.Hostname, args.HandleId, args.Attrs, args.IntendedUse,
-            args.Namespace, args.NamespaceLabels, _affineBlockHints.GetValueOrDefault(SessionHost(args.Hostname, args.IntendedUse)) ?? [], ct);
+    }
+
+    internal async Task<(IpamAssignments V4, IpamAssignments V6)> AssignAsync(AssignSession session, AutoAssignArgs args, CancellationToken ct)
+    {
         var v4 = args.Num4 > 0
             ? await session.AssignFamilyAsync(false, args.Num4, args.IPv4Pools, args.HostReservedAttrIPv4s, args.MaxBlocksPerHost, ct)
             : Nothing(4, args.HostReservedAttrIPv4s);
         var v6 = args.Num6 > 0
             ? await session.AssignFamilyAsync(true, args.Num6, args.IPv6Pools, args.HostReservedAttrIPv6s, args.MaxBlocksPerHost, ct)
             : Nothing(6, args.HostReservedAttrIPv6s);
-        _affineBlockHints[session.Host] = session.PreferredBlocks();
         return (v4, v6);
     }
+
+    /// <summary>
+    /// Blocks of the host that last had room: the next assignment reads them in its first round trip. A process that
+    /// lives for one assignment (the CNI plugin) carries them over in a node-local file through these two methods.
+    /// </summary>
+    public Cidr[] PreferredBlocks(string hostname, string intendedUse = IPPoolSpec.UseWorkload) =>
+        _affineBlockHints.GetValueOrDefault(SessionHost(hostname, intendedUse)) ?? [];
+
+    public void Prefer(string hostname, IEnumerable<Cidr> blocks, string intendedUse = IPPoolSpec.UseWorkload) =>
+        _affineBlockHints[SessionHost(hostname, intendedUse)] = [.. blocks];
+
+    internal void RememberPreferred(AssignSession session) => _affineBlockHints[session.Host] = session.PreferredBlocks();
 
     /// <summary>Assigns one given address, claiming its block for the host when the block does not exist yet.</summary>
     public async Task AssignIPAsync(AssignIPArgs args, CancellationToken ct = default)

@@ -102,17 +102,21 @@ internal static class IpamObjects
     }
 
     /// <summary>
-    /// The write that moves a handle's count in one block by <paramref name="delta"/>: create, update, or delete when no
+    /// The write that moves a handle's count in each given block by its delta: create, update, or delete when no
     /// address is left. Null when nothing changes.
     /// </summary>
-    public static WriteOp? AdjustHandle(IPAMHandle? handle, string handleId, Cidr block, int delta)
+    public static WriteOp? AdjustHandle(IPAMHandle? handle, string handleId, IEnumerable<(Cidr Block, int Delta)> deltas)
     {
-        if (delta == 0) return null;
+        var changes = deltas.Where(d => d.Delta != 0).ToList();
+        if (changes.Count == 0) return null;
         var counts = handle is null ? new Dictionary<string, int>() : new Dictionary<string, int>(handle.Spec.Block);
-        var key = block.ToString();
-        var now = counts.GetValueOrDefault(key) + delta;
-        if (now > 0) counts[key] = now;
-        else counts.Remove(key);
+        foreach (var (block, delta) in changes)
+        {
+            var key = block.ToString();
+            var now = counts.GetValueOrDefault(key) + delta;
+            if (now > 0) counts[key] = now;
+            else counts.Remove(key);
+        }
         if (handle is null)
         {
             return counts.Count == 0

@@ -63,6 +63,58 @@ public sealed class IpamBehaviourTests : IAsyncLifetime
         Assert.Equal(2, _t.Store.RoundTrips - before);
     }
 
+    private static WriteOp Marker(string name) => ResourceCodec.Create(ResourceKinds.Namespace,
+        new CniNet.Model.Kubernetes.Namespace { Metadata = new ObjectMeta { Name = name } });
+
+    [Fact]
+    public async Task A_prepared_warm_assignment_commits_its_addresses_and_the_callers_writes_in_one_second_round_trip()
+    {
+        await _t.ApplyAsync(Yaml.Pool("pool", "10.10.0.0/16"));
+        var first = _t.Ipam();
+        await AssignAsync(first, "node-1", "warm-0");
+        // A new client, as a new CNI process is, seeded only with the hint a node-local file would carry.
+        var ipam = _t.Ipam();
+        ipam.Prefer("node-1", first.PreferredBlocks("node-1"));
+        var before = _t.Store.RoundTrips;
+        var prepared = await ipam.PrepareAsync("node-1", "warm-1", [ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.Namespace, "seen"))]);
+        Assert.Null(prepared.Extra.Single(0));
+        var (v4, _) = await prepared.AutoAssignAsync(Pod("node-1", "warm-1"), (a, _) => [Marker($"ep-{a.IPs.Count}")]);
+        Assert.Equal(2, _t.Store.RoundTrips - before);
+        Assert.Single(v4.IPs);
+        Assert.NotNull(await _t.Store.GetAsync(ResourceCodec.KeyOf(ResourceKinds.Namespace, "ep-1")));
+        Assert.Equal([v4.IPs[0].NetworkAddress], await ipam.IPsByHandleAsync("warm-1"));
+        Assert.Equal(0, (await new IpamReports(_t.Store).CheckAsync()).ProblemCount);
+    }
+
+    [Fact]
+    public async Task A_prepared_assignment_that_must_claim_a_block_falls_back_and_still_writes_once()
+    {
+        await _t.ApplyAsync(Yaml.Pool("pool", "10.10.0.0/16"));
+        var ipam = _t.Ipam();
+        var prepared = await ipam.PrepareAsync("node-1", "cold", []);
+        var calls = 0;
+        var (v4, _) = await prepared.AutoAssignAsync(Pod("node-1", "cold"), (_, _) => { calls++; return [Marker("cold-ep")]; });
+        Assert.Single(v4.IPs);
+        Assert.NotNull(await _t.Store.GetAsync(ResourceCodec.KeyOf(ResourceKinds.Namespace, "cold-ep")));
+        Assert.Equal(1, calls);
+        Assert.Equal(0, (await new IpamReports(_t.Store).CheckAsync()).ProblemCount);
+    }
+
+    [Fact]
+    public async Task A_prepared_assignment_that_lost_a_race_is_redone_without_handing_out_an_address_twice()
+    {
+        await _t.ApplyAsync(Yaml.Pool("pool", "10.10.0.0/16"));
+        var warm = _t.Ipam();
+        await AssignAsync(warm, "node-1", "warm-0");
+        var a = _t.Ipam();
+        a.Prefer("node-1", warm.PreferredBlocks("node-1"));
+        var prepared = await a.PrepareAsync("node-1", "racer", []);
+        var rival = await AssignAsync(warm, "node-1", "rival");
+        var (v4, _) = await prepared.AutoAssignAsync(Pod("node-1", "racer"), (_, _) => []);
+        Assert.NotEqual(rival[0], v4.IPs[0].NetworkAddress.ToString());
+        Assert.Equal(0, (await new IpamReports(_t.Store).CheckAsync()).ProblemCount);
+    }
+
     [Fact]
     public async Task Addresses_come_from_the_front_of_the_free_list_and_released_ones_go_to_the_back()
     {

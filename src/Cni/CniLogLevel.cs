@@ -1,0 +1,10 @@
+namespace CniNet.Cni;
+
+public enum CniLogLevel
+{
+    Debug,
+    Info,
+    Warning,
+    Error,
+    None,
+}
