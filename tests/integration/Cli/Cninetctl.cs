@@ -5,21 +5,7 @@ namespace CniNet.Tests.Integration.Cli;
 /// <summary>Runs the published Native-AOT <c>cninetctl</c> (from <c>out/bin</c>, built by ./test.sh) against a store file.</summary>
 public static class Cninetctl
 {
-    public static string BinaryPath
-    {
-        get
-        {
-            var dir = Environment.GetEnvironmentVariable("CNINET_BIN");
-            if (string.IsNullOrEmpty(dir))
-            {
-                var root = new DirectoryInfo(AppContext.BaseDirectory);
-                while (root is not null && !File.Exists(Path.Combine(root.FullName, "CniNet.sln"))) root = root.Parent;
-                dir = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"), "out", "bin");
-            }
-            var path = Path.Combine(dir, "cninetctl");
-            return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: run scripts/build.sh (./test.sh does)");
-        }
-    }
+    public static string BinaryPath => OutBin.PathOf("cninetctl");
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 

@@ -1,0 +1,22 @@
+using CniNet.Cni;
+using CniNet.Datastore;
+using CniNet.IpamCore;
+using CniNet.Linux;
+
+namespace CniNet.CalicoCni;
+
+/// <summary>Maps failures below the plugin to CNI error codes: transient ones to 11 (try again later), the rest to ours.</summary>
+public static class CalicoErrors
+{
+    public static CniException Classify(Exception error) => error switch
+    {
+        CniException cni => cni,
+        DatastoreException { Code: DatastoreErrorCode.Conflict } => new CniException(CniErrorCode.TryAgainLater, error.Message),
+        DatastoreException or Microsoft.Data.Sqlite.SqliteException => new CniException(CniErrorCode.DatastoreFailure, $"datastore: {error.Message}"),
+        IpamException { Code: IpamErrorCode.TooManyRetries } => new CniException(CniErrorCode.TryAgainLater, error.Message),
+        IpamException { Code: IpamErrorCode.InvalidArgument } => new CniException(CniErrorCode.InvalidNetworkConfig, error.Message),
+        IpamException => new CniException(CniErrorCode.AddressUnavailable, error.Message),
+        LinuxException => new CniException(CniErrorCode.DataplaneFailure, error.Message),
+        _ => new CniException(CniErrorCode.PluginFailure, $"{error.GetType().Name}: {error.Message}", error.StackTrace),
+    };
+}

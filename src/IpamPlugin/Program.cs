@@ -1,0 +1,4 @@
+using CniNet.CalicoCni;
+using CniNet.Cni;
+
+return await CniMain.RunAsync(args, "calico-ipam", new CalicoIpamPlugin());

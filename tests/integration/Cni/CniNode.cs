@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CniNet.Linux;
+using CniNet.Tests.Integration.Linux;
+
+namespace CniNet.Tests.Integration.Cni;
+
+/// <summary>
+/// A node for CNI tests: a network namespace playing the host (loopback up, forwarding on, an address of its own on
+/// <c>lo</c> for pods to reach), a real SQLite store with a pool, and pod namespaces. The plugins run inside the node
+/// namespace exactly as a runtime runs them: environment and stdin in, JSON out. Everything is deleted on dispose.
+/// </summary>
+public sealed class CniNode : IAsyncDisposable
+{
+    public const string NodeName = "node-1";
+    public const string NodeAddress = "192.168.50.1";
+    public const string Network = "k8s-pod-network";
+
+    private readonly TestNamespaces _namespaces = new();
+
+    public CniNode(string pool = "10.65.0.0/16", int blockSize = 26)
+    {
+        Store = new TestStore();
+        Store.ApplyAsync(Yaml.Pool("default-pool", pool, blockSize)).GetAwaiter().GetResult();
+        Host = _namespaces.Add();
+        TestNamespaces.Exec(Host, "ip", "link", "set", "lo", "up");
+        TestNamespaces.Exec(Host, "ip", "addr", "add", $"{NodeAddress}/32", "dev", "lo");
+        TestNamespaces.Exec(Host, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        TestNamespaces.Exec(Host, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+        HostNetlink = _namespaces.Netlink(Host);
+    }
+
+    public TestStore Store { get; }
+
+    public NetworkNamespace Host { get; }
+
+    public Rtnetlink HostNetlink { get; }
+
+    public string LogFile => Path.Combine(Store.Directory, "cni.log");
+
+    /// <summary>A new pod network namespace (loopback up), and a netlink socket inside it.</summary>
+    public (NetworkNamespace Ns, Rtnetlink Netlink) Pod()
+    {
+        var ns = _namespaces.Add();
+        TestNamespaces.Exec(ns, "ip", "link", "set", "lo", "up");
+        return (ns, _namespaces.Netlink(ns));
+    }
+
+    /// <summary>Calico's netconf for the test store, with per-test files; <paramref name="change"/> edits it.</summary>
+    public JsonObject Config(string cniVersion = "1.0.0", Action<JsonObject>? change = null)
+    {
+        var conf = new JsonObject
+        {
+            ["cniVersion"] = cniVersion,
+            ["name"] = Network,
+            ["type"] = "calico",
+            ["nodename"] = NodeName,
+            ["sqlite_path"] = Store.Path,
+            ["log_file_path"] = LogFile,
+            ["log_level"] = "debug",
+            ["ipam_lock_file"] = Path.Combine(Store.Directory, "ipam.lock"),
+            ["ipam"] = new JsonObject { ["type"] = "calico-ipam" },
+            ["policy"] = new JsonObject { ["type"] = "k8s" },
+        };
+        change?.Invoke(conf);
+        return conf;
+    }
+
+    public static string KubeletArgs(string ns, string pod) =>
+        $"IgnoreUnknown=1;K8S_POD_NAMESPACE={ns};K8S_POD_NAME={pod};K8S_POD_INFRA_CONTAINER_ID=infra;K8S_POD_UID=uid-{pod}";
+
+    public sealed record Response(int ExitCode, string Stdout, string Stderr)
+    {
+        public JsonNode Json => JsonNode.Parse(Stdout) ?? throw new InvalidOperationException("empty stdout");
+
+        public int ErrorCode => ExitCode == 0 ? 0 : Json["code"]!.GetValue<int>();
+    }
+
+    /// <summary>Runs <paramref name="plugin"/> inside the node namespace with the CNI environment and <paramref name="stdin"/>.</summary>
+    public Response Invoke(string command, string stdin, string containerId = "", string netns = "", string ifName = "eth0",
+        string? cniArgs = null, string plugin = "calico", IReadOnlyDictionary<string, string?>? env = null)
+    {
+        var info = new ProcessStartInfo("ip")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { "netns", "exec", TestNamespaces.NameOf(Host), OutBin.PathOf(plugin) }) info.ArgumentList.Add(a);
+        info.Environment.Remove("DATASTORE_TYPE");
+        info.Environment.Remove("SQLITE_PATH");
+        info.Environment["CNI_COMMAND"] = command;
+        info.Environment["CNI_CONTAINERID"] = containerId;
+        info.Environment["CNI_NETNS"] = netns;
+        info.Environment["CNI_IFNAME"] = ifName;
+        info.Environment["CNI_ARGS"] = cniArgs ?? "";
+        info.Environment["CNI_PATH"] = $"{OutBin.Dir}:/usr/lib/cni";
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>())
+        {
+            if (v is null) info.Environment.Remove(k);
+            else info.Environment[k] = v;
+        }
+        using var process = Process.Start(info)!;
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(true);
+            throw new TimeoutException($"{plugin} {command} did not finish in 60 s");
+        }
+        return new Response(process.ExitCode, stdout, stderr.Result);
+    }
+
+    /// <summary>ADD for a kubelet-style pod; the config is given a prevResult-free copy of <paramref name="conf"/>.</summary>
+    public Response Add(JsonObject conf, string containerId, NetworkNamespace pod, string ns = "default", string? podName = null) =>
+        Invoke("ADD", conf.ToJsonString(), containerId, pod.Path, cniArgs: KubeletArgs(ns, podName ?? containerId));
+
+    public Response Del(JsonObject conf, string containerId, string netns, string ns = "default", string? podName = null, JsonNode? prevResult = null) =>
+        Invoke("DEL", WithPrev(conf, prevResult), containerId, netns, cniArgs: KubeletArgs(ns, podName ?? containerId));
+
+    public static string WithPrev(JsonObject conf, JsonNode? prevResult)
+    {
+        var copy = (JsonObject)conf.DeepClone();
+        if (prevResult is not null) copy["prevResult"] = prevResult.DeepClone();
+        return copy.ToJsonString();
+    }
+
+    /// <summary>Links in the node namespace other than loopback: what a failed ADD must not leave behind.</summary>
+    public IReadOnlyList<string> HostLinks() => HostNetlink.ListLinks().Where(l => l.Name != "lo").Select(l => l.Name).ToList();
+
+    public static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement;
+
+    public async ValueTask DisposeAsync()
+    {
+        _namespaces.Dispose();
+        await Store.DisposeAsync();
+    }
+}
