@@ -1,0 +1,52 @@
+namespace CniNet.Linux;
+
+/// <summary>
+/// Linux error numbers (asm-generic/errno-base.h and asm-generic/errno.h, shared by x86-64 and arm64). Values the
+/// kernel returns that are not listed still round-trip as the number.
+/// </summary>
+public enum Errno
+{
+    EPERM = 1,
+    ENOENT = 2,
+    ESRCH = 3,
+    EINTR = 4,
+    EIO = 5,
+    ENXIO = 6,
+    E2BIG = 7,
+    EBADF = 9,
+    EAGAIN = 11,
+    ENOMEM = 12,
+    EACCES = 13,
+    EFAULT = 14,
+    EBUSY = 16,
+    EEXIST = 17,
+    EXDEV = 18,
+    ENODEV = 19,
+    ENOTDIR = 20,
+    EISDIR = 21,
+    EINVAL = 22,
+    ENFILE = 23,
+    EMFILE = 24,
+    ENOSPC = 28,
+    EROFS = 30,
+    ERANGE = 34,
+    ENAMETOOLONG = 36,
+    ENOSYS = 38,
+    ENOTEMPTY = 39,
+    ENODATA = 61,
+    EPROTO = 71,
+    EBADMSG = 74,
+    EOVERFLOW = 75,
+    ENOTSOCK = 88,
+    EMSGSIZE = 90,
+    EPROTONOSUPPORT = 93,
+    EOPNOTSUPP = 95,
+    EAFNOSUPPORT = 97,
+    EADDRINUSE = 98,
+    EADDRNOTAVAIL = 99,
+    ENETDOWN = 100,
+    ENETUNREACH = 101,
+    ENOBUFS = 105,
+    ETIMEDOUT = 110,
+    EHOSTUNREACH = 113,
+}

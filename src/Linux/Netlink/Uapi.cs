@@ -1,0 +1,96 @@
+namespace CniNet.Linux.Netlink;
+
+/// <summary>
+/// Constants and struct sizes of the kernel's netlink ABI, named as in the uapi headers so they can be checked
+/// against them line by line.
+/// </summary>
+internal static class Uapi
+{
+    // linux/netlink.h: struct nlmsghdr { __u32 len; __u16 type; __u16 flags; __u32 seq; __u32 pid; }
+    public const int NLMSG_HDRLEN = 16;
+    public const int NLMSG_ALIGNTO = 4;
+    public const ushort NLMSG_NOOP = 1;
+    public const ushort NLMSG_ERROR = 2;
+    public const ushort NLMSG_DONE = 3;
+    public const ushort NLMSG_OVERRUN = 4;
+
+    public const ushort NLM_F_REQUEST = 0x01;
+    public const ushort NLM_F_MULTI = 0x02;
+    public const ushort NLM_F_ACK = 0x04;
+    public const ushort NLM_F_DUMP_INTR = 0x10;
+    public const ushort NLM_F_DUMP = 0x300;
+    public const ushort NLM_F_REPLACE = 0x100;
+    public const ushort NLM_F_EXCL = 0x200;
+    public const ushort NLM_F_CREATE = 0x400;
+
+    // Flags of an NLMSG_ERROR message: the request was not echoed back (CAP_ACK) / TLVs follow (EXT_ACK).
+    public const ushort NLM_F_CAPPED = 0x100;
+    public const ushort NLM_F_ACK_TLVS = 0x200;
+
+    // struct nlmsgerr { int error; struct nlmsghdr msg; } then, with NLM_F_ACK_TLVS, attributes.
+    public const int NLMSGERR_LEN = 4 + NLMSG_HDRLEN;
+    public const ushort NLMSGERR_ATTR_MSG = 1;
+
+    // struct nlattr { __u16 nla_len; __u16 nla_type; }; the top two type bits are NLA_F_NESTED and NLA_F_NET_BYTEORDER.
+    public const int NLA_HDRLEN = 4;
+    public const ushort NLA_TYPE_MASK = 0x3fff;
+
+    // linux/rtnetlink.h message types.
+    public const ushort RTM_NEWLINK = 16;
+    public const ushort RTM_DELLINK = 17;
+    public const ushort RTM_GETLINK = 18;
+    public const ushort RTM_NEWADDR = 20;
+    public const ushort RTM_GETADDR = 22;
+    public const ushort RTM_NEWROUTE = 24;
+    public const ushort RTM_DELROUTE = 25;
+    public const ushort RTM_GETROUTE = 26;
+
+    // struct ifinfomsg { u8 family; u8 pad; u16 type; s32 index; u32 flags; u32 change; }
+    public const int IFINFOMSG_LEN = 16;
+    public const uint IFF_UP = 0x1;
+
+    // linux/if_link.h
+    public const ushort IFLA_ADDRESS = 1;
+    public const ushort IFLA_IFNAME = 3;
+    public const ushort IFLA_MTU = 4;
+    public const ushort IFLA_LINK = 5;
+    public const ushort IFLA_OPERSTATE = 16;
+    public const ushort IFLA_LINKINFO = 18;
+    public const ushort IFLA_NET_NS_FD = 28;
+    public const ushort IFLA_EXT_MASK = 29;
+    public const ushort IFLA_INFO_KIND = 1;
+    public const ushort IFLA_INFO_DATA = 2;
+
+    // Leaves the 64-bit counters out of link replies (linux/rtnetlink.h); older kernels ignore unknown mask bits.
+    public const uint RTEXT_FILTER_SKIP_STATS = 1 << 3;
+
+    // linux/veth.h
+    public const ushort VETH_INFO_PEER = 1;
+
+    // linux/if.h: IFNAMSIZ includes the terminating NUL.
+    public const int IFNAMSIZ = 16;
+
+    // linux/if_addr.h: struct ifaddrmsg { u8 family; u8 prefixlen; u8 flags; u8 scope; u32 index; }
+    public const int IFADDRMSG_LEN = 8;
+    public const ushort IFA_ADDRESS = 1;
+    public const ushort IFA_LOCAL = 2;
+    public const ushort IFA_FLAGS = 8;
+
+    // struct rtmsg { u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags; }
+    public const int RTMSG_LEN = 12;
+    public const ushort RTA_DST = 1;
+    public const ushort RTA_OIF = 4;
+    public const ushort RTA_GATEWAY = 5;
+    public const ushort RTA_PRIORITY = 6;
+    public const ushort RTA_TABLE = 15;
+    public const uint RTNH_F_ONLINK = 4;
+    public const uint RTM_F_CLONED = 0x200;
+
+    // rtm_table is a byte; tables above 255 travel only in RTA_TABLE, with this in the byte.
+    public const byte RT_TABLE_COMPAT = 252;
+
+    // linux/socket.h address families as they appear in the family bytes.
+    public const byte AF_UNSPEC = 0;
+    public const byte AF_INET = 2;
+    public const byte AF_INET6 = 10;
+}
