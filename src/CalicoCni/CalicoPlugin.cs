@@ -48,7 +48,7 @@ public sealed class CalicoPlugin : ICniPlugin
             }
             inv.Log.Info($"ADD {inv.EndpointName} {string.Join(", ", allocation.Addresses)} on {hostVeth} in {clock.Elapsed.TotalMilliseconds:F1} ms, "
                          + $"{store.RoundTrips} datastore round trips");
-            return Result(request, hostVeth, allocation);
+            return Result(request, hostVeth, Mtu(inv.Conf), allocation);
         }
         catch (Exception e)
         {
@@ -208,13 +208,13 @@ public sealed class CalicoPlugin : ICniPlugin
         throw new CniException(CniErrorCode.TryAgainLater, $"the endpoint {inv.EndpointName} kept changing during DEL");
     }
 
-    private static CniResult Result(CniRequest request, string hostVeth, Allocation allocation)
+    private static CniResult Result(CniRequest request, string hostVeth, int mtu, Allocation allocation)
     {
         var mac = string.Join(':', allocation.Mac.GetAddressBytes().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
         var interfaces = new List<CniInterface>
         {
             new(hostVeth, "ee:ee:ee:ee:ee:ee"),
-            new(request.IfName, mac, request.Netns, null),
+            new(request.IfName, mac, request.Netns, mtu),
         };
         var ips = allocation.Addresses.Select(a => new CniIPConfig(IPPrefix.Host(a), null, 1)).ToList();
         var routes = new List<CniRoute>();

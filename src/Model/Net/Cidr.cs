@@ -49,6 +49,13 @@ public readonly record struct Cidr(UInt128 Address, int PrefixLength, bool IsV6)
         return new Cidr(ToInteger(address), prefixLength, v6).Masked();
     }
 
+    /// <summary>The single address as a /32 or /128.</summary>
+    public static Cidr Host(IPAddress address)
+    {
+        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        return new Cidr(ToInteger(address), v6 ? 128 : 32, v6);
+    }
+
     public IPAddress NetworkAddress => ToAddress(Address, IsV6);
 
     public override string ToString() => $"{ToAddress(Address, IsV6)}/{PrefixLength}";

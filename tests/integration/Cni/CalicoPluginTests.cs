@@ -129,9 +129,9 @@ public sealed class CalicoPluginTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Dual_stack_add_gives_the_pod_an_ipv4_and_an_ipv6_address_with_their_routes()
+    public async Task Dual_stack_add_gives_the_pod_an_ipv4_and_an_ipv6_address_with_their_routes()
     {
-        _node.Store.ApplyAsync(Yaml.Pool("v6-pool", "fd00:65::/112", blockSize: 122)).GetAwaiter().GetResult();
+        await _node.Store.ApplyAsync(Yaml.Pool("v6-pool", "fd00:65::/112", blockSize: 122));
         var conf = _node.Config(change: c => c["ipam"]!["assign_ipv6"] = "true");
         var (pod, podLink) = _node.Pod();
         var add = _node.Add(conf, "ctr-ds", pod, podName: "ds");

@@ -26,6 +26,12 @@ public sealed class CniNode : IAsyncDisposable
         Host = _namespaces.Add();
         TestNamespaces.Exec(Host, "ip", "link", "set", "lo", "up");
         TestNamespaces.Exec(Host, "ip", "addr", "add", $"{NodeAddress}/32", "dev", "lo");
+        // An uplink with a default route: proxy ARP answers for 169.254.1.1 only when the node routes it elsewhere.
+        TestNamespaces.Exec(Host, "ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "uplink1");
+        TestNamespaces.Exec(Host, "ip", "link", "set", "uplink0", "up");
+        TestNamespaces.Exec(Host, "ip", "link", "set", "uplink1", "up");
+        TestNamespaces.Exec(Host, "ip", "addr", "add", "192.168.51.1/24", "dev", "uplink0");
+        TestNamespaces.Exec(Host, "ip", "route", "add", "default", "via", "192.168.51.254", "dev", "uplink0");
         TestNamespaces.Exec(Host, "sysctl", "-qw", "net.ipv4.ip_forward=1");
         TestNamespaces.Exec(Host, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
         HostNetlink = _namespaces.Netlink(Host);
@@ -127,7 +133,7 @@ public sealed class CniNode : IAsyncDisposable
     }
 
     /// <summary>Links in the node namespace other than loopback: what a failed ADD must not leave behind.</summary>
-    public IReadOnlyList<string> HostLinks() => HostNetlink.ListLinks().Where(l => l.Name != "lo").Select(l => l.Name).ToList();
+    public IReadOnlyList<string> HostLinks() => HostNetlink.ListLinks().Where(l => l.Name is not ("lo" or "uplink0" or "uplink1")).Select(l => l.Name).ToList();
 
     public static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement;
 

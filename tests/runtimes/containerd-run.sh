@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End-to-end: containerd 1.6 `ctr run --cni` drives the calico/calico-ipam plugins (ADD on start, DEL on --rm).
+# Usage: containerd-run.sh BIN_DIR SQLITE_PATH NODENAME WORK_DIR
+#   BIN_DIR      holds calico, calico-ipam, cninetctl (copy them out of out/bin first: a rebuild may replace them)
+#   SQLITE_PATH  an existing store with an IPPool (cninetctl apply -f pool.yaml)
+# Stdout (machine-readable): POD_IP=<ipv4>, PING_NODE=ok|fail, HOST_VETHS_LEFT=<n>, DONE
+# Exit 0 only if the pod got an address, pinged the node and its host veth was gone after DEL.
+# Global side effects: writes /etc/cni/net.d/10-calico.conflist (removed, or the previous one restored, on exit)
+# and /opt/cni/bin/{calico,calico-ipam} (left in place). Everything else lives in a netns and under WORK_DIR.
+set -euo pipefail
+
+BIN_DIR=$(cd "${1:?usage: $0 BIN_DIR SQLITE_PATH NODENAME WORK_DIR}" && pwd)
+SQLITE_PATH=$(realpath "${2:?SQLITE_PATH}")
+NODENAME=${3:?NODENAME}
+WORK_DIR=${4:?WORK_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+HOST=cninet-rt-$$-ctr                 # the netns playing the node
+NODE_IP=192.168.50.1                  # node address the pod pings
+NS=cninet-rt                          # containerd namespace
+ID=rt-$$                              # container id (CNI_CONTAINERID=$NS-$ID)
+IMAGE=cninet.local/busybox:latest
+CONF_DIR=/etc/cni/net.d
+CONFLIST=$CONF_DIR/10-calico.conflist
+CNI_LOG=/var/log/calico/cni/cni.log   # log_file_path in the conflist install-cni writes
+
+die() { echo "containerd-run: FAIL: $*" >&2; exit 1; }
+for f in calico calico-ipam cninetctl; do [[ -x $BIN_DIR/$f ]] || die "$BIN_DIR/$f missing"; done
+[[ -f $SQLITE_PATH ]] || die "store $SQLITE_PATH missing (create it with cninetctl apply -f pool.yaml)"
+for c in containerd ctr runc nsenter ip python3; do command -v $c >/dev/null || die "$c not installed"; done
+
+WORK_CREATED=0; [[ -d $WORK_DIR ]] || WORK_CREATED=1
+mkdir -p "$WORK_DIR"
+D=$(mktemp -d "$(realpath "$WORK_DIR")/ctr.XXXXXX")
+SOCK=$D/containerd.sock
+(( ${#SOCK} < 100 )) || die "socket path $SOCK too long for a unix socket; use a shorter WORK_DIR"
+CTR=(ctr -a "$SOCK" -n "$NS")
+CONTAINERD_PID=
+LOG_OFFSET=$(stat -c %s "$CNI_LOG" 2>/dev/null || echo 0)
+
+cleanup() {
+    local rc=$?
+    set +e
+    if [[ -n $CONTAINERD_PID ]]; then
+        # A failed ADD leaves the container CREATED (and its shim running): remove it before the daemon goes.
+        if "${CTR[@]}" task ls -q 2>/dev/null | grep -qx "$ID"; then
+            "${CTR[@]}" task kill -s SIGKILL "$ID" >/dev/null 2>&1; sleep 0.5
+            "${CTR[@]}" task delete -f "$ID" >/dev/null 2>&1
+        fi
+        "${CTR[@]}" container delete "$ID" >/dev/null 2>&1
+        kill "$CONTAINERD_PID" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$CONTAINERD_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$CONTAINERD_PID" 2>/dev/null
+        # Shims outlive the daemon by design; ours are the ones naming our (unique) socket.
+        for p in $(grep -lsF -- "$SOCK" /proc/[0-9]*/cmdline | cut -d/ -f3); do kill -9 "$p" 2>/dev/null; done
+    fi
+    if [[ -f $D/conflist.backup ]]; then mv -f "$D/conflist.backup" "$CONFLIST"
+    elif [[ -f $D/conflist.ours ]]; then rm -f "$CONFLIST"; fi
+    ip netns del "$HOST" 2>/dev/null
+    # Snapshot mounts must go before rm -rf descends into them.
+    awk -v d="$D/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+    rm -rf "$D"
+    (( WORK_CREATED )) && rmdir "$WORK_DIR" 2>/dev/null
+    if (( rc != 0 )); then
+        echo "containerd-run: new lines of $CNI_LOG:" >&2
+        tail -c +$((LOG_OFFSET + 1)) "$CNI_LOG" 2>/dev/null | tail -n 40 >&2
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The node: uplink with a default route so the calico host veth's proxy ARP answers for 169.254.1.1.
+ip netns add "$HOST"
+ip -n "$HOST" link set lo up
+ip -n "$HOST" link add uplink0 type veth peer name uplink1
+ip -n "$HOST" link set uplink0 up
+ip -n "$HOST" link set uplink1 up
+ip -n "$HOST" addr add 192.168.51.1/24 dev uplink0
+ip -n "$HOST" route add default via 192.168.51.254 dev uplink0
+ip -n "$HOST" addr add "$NODE_IP/32" dev lo
+ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1
+
+"$HERE/busybox-image.sh" "$D/image" 2>/dev/null || die "busybox-image.sh failed"
+
+# Private daemon; CRI off (it would want its own CNI setup), overlayfs snapshotter.
+cat >"$D/config.toml" <<EOF
+version = 2
+root = "$D/root"
+state = "$D/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+[grpc]
+  address = "$SOCK"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$D/opt"
+EOF
+# nsenter, not `ip netns exec`: the latter remounts /sys and runc would lose the cgroup mounts.
+nsenter --net="/run/netns/$HOST" containerd --config "$D/config.toml" >"$D/containerd.log" 2>&1 &
+CONTAINERD_PID=$!
+for _ in $(seq 100); do "${CTR[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
+"${CTR[@]}" version >/dev/null 2>&1 || { tail -n 20 "$D/containerd.log" >&2; die "containerd did not start"; }
+
+# install-cni; keep a pre-existing conflist to restore it on exit.
+[[ -f $CONFLIST ]] && cp -p "$CONFLIST" "$D/conflist.backup"
+touch "$D/conflist.ours"
+"$BIN_DIR/cninetctl" install-cni --bin-dir /opt/cni/bin --conf-dir "$CONF_DIR" --source-dir "$BIN_DIR" \
+    --nodename "$NODENAME" --sqlite-path "$SQLITE_PATH" >&2 || die "install-cni failed"
+# WORKAROUND (plugin packaging bug): install-cni copies only calico and calico-ipam, but both dlopen
+# libe_sqlite3.so from their own directory and fail ADD/DEL with TypeInitializationException without it.
+if [[ ! -f /opt/cni/bin/libe_sqlite3.so && -z ${CNINET_RT_NO_LIB_WORKAROUND:-} ]]; then
+    install -m 0644 "$BIN_DIR/libe_sqlite3.so" /opt/cni/bin/ || die "no $BIN_DIR/libe_sqlite3.so to copy"
+    echo "containerd-run: WORKAROUND: copied libe_sqlite3.so into /opt/cni/bin (install-cni does not)" >&2
+fi
+first=$(ls "$CONF_DIR" | LC_ALL=C sort | head -n1)
+[[ $first == 10-calico.conflist ]] || die "$CONF_DIR/$first sorts before 10-calico.conflist: ctr would use it"
+
+"${CTR[@]}" images import --base-name cninet.local/busybox "$D/image/busybox-oci.tar" >&2 || die "image import failed"
+
+# ctr must run in the node netns: it invokes the plugins itself (ADD with /proc/PID/ns/net, DEL with empty netns).
+set +e
+out=$(timeout 120 ip netns exec "$HOST" "${CTR[@]}" run --cni --rm --snapshotter overlayfs "$IMAGE" "$ID" \
+    sh -c "ip -4 addr show eth0; ip route; if ping -c1 -W3 $NODE_IP; then echo PING_NODE=ok; else echo PING_NODE=fail; fi" 2>&1)
+run_rc=$?
+set -e
+sed 's/^/  container| /' <<<"$out" >&2
+(( run_rc == 0 )) || { tail -n 20 "$D/containerd.log" >&2; die "ctr run --cni exited $run_rc"; }
+
+pod_ip=$(sed -n 's/^ *inet \([0-9.]*\)\/.*/\1/p' <<<"$out" | head -n1)
+ping_node=$(sed -n 's/^PING_NODE=//p' <<<"$out" | tail -n1)
+echo "POD_IP=${pod_ip}"
+echo "PING_NODE=${ping_node:-fail}"
+# DEL must have removed the host-side veth.
+vethes=$(ip -n "$HOST" -o link show | grep -c ' cali' || true)
+echo "HOST_VETHS_LEFT=$vethes"
+echo DONE
+[[ -n $pod_ip ]] || die "container had no IPv4 address on eth0"
+[[ $ping_node == ok ]] || die "container could not ping the node $NODE_IP"
+(( vethes == 0 )) || die "host veth left behind after DEL"
