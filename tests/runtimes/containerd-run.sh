@@ -37,6 +37,8 @@ SOCK=$D/containerd.sock
 CTR=(ctr -a "$SOCK" -n "$NS")
 CONTAINERD_PID=
 LOG_OFFSET=$(stat -c %s "$CNI_LOG" 2>/dev/null || echo 0)
+RUN_DIR_EXISTED=0; [[ -d /run/containerd ]] && RUN_DIR_EXISTED=1   # shim sockets always go to /run/containerd/s
+CNI_CACHE_EXISTED=0; [[ -d /var/lib/cni ]] && CNI_CACHE_EXISTED=1   # libcni's result cache (not configurable here)
 
 cleanup() {
     local rc=$?
@@ -57,6 +59,8 @@ cleanup() {
     if [[ -f $D/conflist.backup ]]; then mv -f "$D/conflist.backup" "$CONFLIST"
     elif [[ -f $D/conflist.ours ]]; then rm -f "$CONFLIST"; fi
     ip netns del "$HOST" 2>/dev/null
+    (( CNI_CACHE_EXISTED )) || rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null
+    (( RUN_DIR_EXISTED )) || rmdir /run/containerd/s /run/containerd 2>/dev/null
     # Snapshot mounts must go before rm -rf descends into them.
     awk -v d="$D/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
     rm -rf "$D"
@@ -118,7 +122,8 @@ first=$(ls "$CONF_DIR" | LC_ALL=C sort | head -n1)
 
 # ctr must run in the node netns: it invokes the plugins itself (ADD with /proc/PID/ns/net, DEL with empty netns).
 set +e
-out=$(timeout 120 ip netns exec "$HOST" "${CTR[@]}" run --cni --rm --snapshotter overlayfs "$IMAGE" "$ID" \
+out=$(timeout 120 ip netns exec "$HOST" "${CTR[@]}" run --cni --rm --snapshotter overlayfs \
+    --fifo-dir "$D/fifo" --runc-root "$D/runc" "$IMAGE" "$ID" \
     sh -c "ip -4 addr show eth0; ip route; if ping -c1 -W3 $NODE_IP; then echo PING_NODE=ok; else echo PING_NODE=fail; fi" 2>&1)
 run_rc=$?
 set -e

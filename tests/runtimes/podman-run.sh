@@ -33,6 +33,7 @@ export CONTAINERS_CONF=$D/containers.conf CONTAINERS_STORAGE_CONF=$D/storage.con
 # nsenter, not `ip netns exec`: the latter remounts /sys, hiding the cgroup mounts from runc.
 PODMAN=(nsenter --net="/run/netns/$HOST" podman)
 LOG_OFFSET=$(stat -c %s "$CNI_LOG" 2>/dev/null || echo 0)
+CNI_CACHE_EXISTED=0; [[ -d /var/lib/cni ]] && CNI_CACHE_EXISTED=1   # libcni's result cache (not configurable here)
 
 cleanup() {
     local rc=$?
@@ -46,6 +47,7 @@ cleanup() {
         [[ $p != $$ && $p != "$BASHPID" ]] && kill -9 "$p" 2>/dev/null
     done
     ip netns del "$HOST" 2>/dev/null
+    (( CNI_CACHE_EXISTED )) || rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null
     # The overlay driver bind-mounts its home; unmount everything under D before rm -rf descends into it.
     awk -v d="$D/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
     rm -rf "$D"

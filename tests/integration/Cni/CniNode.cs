@@ -87,6 +87,24 @@ public sealed class CniNode : IAsyncDisposable
     public Response Invoke(string command, string stdin, string containerId = "", string netns = "", string ifName = "eth0",
         string? cniArgs = null, string plugin = "calico", IReadOnlyDictionary<string, string?>? env = null)
     {
+        using var process = Start(command, stdin, containerId, netns, ifName, cniArgs, plugin, env);
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(true);
+            throw new TimeoutException($"{plugin} {command} did not finish in 60 s");
+        }
+        return new Response(process.ExitCode, stdout, stderr.Result);
+    }
+
+    /// <summary>
+    /// Starts the plugin and hands it its stdin. <c>ip netns exec</c> execs the plugin in place, so the process is the
+    /// plugin itself (a kill reaches it, not a wrapper).
+    /// </summary>
+    public Process Start(string command, string stdin, string containerId = "", string netns = "", string ifName = "eth0",
+        string? cniArgs = null, string plugin = "calico", IReadOnlyDictionary<string, string?>? env = null)
+    {
         var info = new ProcessStartInfo("ip")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -105,17 +123,10 @@ public sealed class CniNode : IAsyncDisposable
             if (v is null) info.Environment.Remove(k);
             else info.Environment[k] = v;
         }
-        using var process = Process.Start(info)!;
+        var process = Process.Start(info)!;
         process.StandardInput.Write(stdin);
         process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(true);
-            throw new TimeoutException($"{plugin} {command} did not finish in 60 s");
-        }
-        return new Response(process.ExitCode, stdout, stderr.Result);
+        return process;
     }
 
     /// <summary>ADD for a kubelet-style pod; the config is given a prevResult-free copy of <paramref name="conf"/>.</summary>
