@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need on a fresh Debian 12 machine with the .NET SDK (idempotent).
+#   build: clang and zlib for Native AOT
+#   tests and demo: iproute2 and ping in network namespaces; the real runtimes that drive our plugins (containerd +
+#   runc, podman with its CNI backend), Debian's reference CNI plugins (ptp, host-local) and a static busybox for images
 set -euo pipefail
 need=()
 command -v clang >/dev/null || need+=(clang)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)
 command -v python3 >/dev/null || need+=(python3)
+command -v ip >/dev/null || need+=(iproute2)
+command -v ping >/dev/null || need+=(iputils-ping)
+command -v nsenter >/dev/null || need+=(util-linux)
+command -v containerd >/dev/null || need+=(containerd)
+command -v runc >/dev/null || need+=(runc)
+command -v podman >/dev/null || need+=(podman conmon catatonit golang-github-containers-common iptables)
+[ -x /usr/lib/cni/ptp ] || need+=(containernetworking-plugins)
+[ -x /bin/busybox ] && busybox --list | grep -qx ip || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${need[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 command -v dotnet >/dev/null || { echo "the .NET SDK is required (dotnet on PATH)" >&2; exit 1; }

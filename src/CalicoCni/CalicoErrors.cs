@@ -11,6 +11,8 @@ public static class CalicoErrors
     public static CniException Classify(Exception error) => error switch
     {
         CniException cni => cni,
+        // A native library that failed to load surfaces as a type initializer's failure: report what really failed.
+        TypeInitializationException { InnerException: { } inner } => Classify(inner),
         DatastoreException { Code: DatastoreErrorCode.Conflict } => new CniException(CniErrorCode.TryAgainLater, error.Message),
         DatastoreException or Microsoft.Data.Sqlite.SqliteException => new CniException(CniErrorCode.DatastoreFailure, $"datastore: {error.Message}"),
         IpamException { Code: IpamErrorCode.TooManyRetries } => new CniException(CniErrorCode.TryAgainLater, error.Message),

@@ -11,7 +11,8 @@ namespace CniNet.Ctl;
 /// </summary>
 internal static class InstallCniCommand
 {
-    public static readonly string[] Binaries = ["calico", "calico-ipam"];
+    /// <summary>The plugins, and the SQLite library they load from their own directory for the embedded store.</summary>
+    public static readonly string[] Binaries = ["calico", "calico-ipam", "libe_sqlite3.so"];
 
     public static Command Build()
     {

@@ -109,12 +109,6 @@ for _ in $(seq 100); do "${CTR[@]}" version >/dev/null 2>&1 && break; sleep 0.1;
 touch "$D/conflist.ours"
 "$BIN_DIR/cninetctl" install-cni --bin-dir /opt/cni/bin --conf-dir "$CONF_DIR" --source-dir "$BIN_DIR" \
     --nodename "$NODENAME" --sqlite-path "$SQLITE_PATH" >&2 || die "install-cni failed"
-# WORKAROUND (plugin packaging bug): install-cni copies only calico and calico-ipam, but both dlopen
-# libe_sqlite3.so from their own directory and fail ADD/DEL with TypeInitializationException without it.
-if [[ ! -f /opt/cni/bin/libe_sqlite3.so && -z ${CNINET_RT_NO_LIB_WORKAROUND:-} ]]; then
-    install -m 0644 "$BIN_DIR/libe_sqlite3.so" /opt/cni/bin/ || die "no $BIN_DIR/libe_sqlite3.so to copy"
-    echo "containerd-run: WORKAROUND: copied libe_sqlite3.so into /opt/cni/bin (install-cni does not)" >&2
-fi
 first=$(ls "$CONF_DIR" | LC_ALL=C sort | head -n1)
 [[ $first == 10-calico.conflist ]] || die "$CONF_DIR/$first sorts before 10-calico.conflist: ctr would use it"
 

@@ -76,12 +76,6 @@ ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1
 
 "$BIN_DIR/cninetctl" install-cni --bin-dir "$D/cni-bin" --conf-dir "$D/net.d" --source-dir "$BIN_DIR" \
     --nodename "$NODENAME" --sqlite-path "$SQLITE_PATH" >&2 || die "install-cni failed"
-# WORKAROUND (plugin packaging bug): install-cni copies only calico and calico-ipam, but both dlopen
-# libe_sqlite3.so from their own directory and fail ADD/DEL with TypeInitializationException without it.
-if [[ ! -f $D/cni-bin/libe_sqlite3.so && -z ${CNINET_RT_NO_LIB_WORKAROUND:-} ]]; then
-    install -m 0644 "$BIN_DIR/libe_sqlite3.so" "$D/cni-bin/" || die "no $BIN_DIR/libe_sqlite3.so to copy"
-    echo "podman-run: WORKAROUND: copied libe_sqlite3.so into the plugin dir (install-cni does not)" >&2
-fi
 
 # No systemd here (cgroupfs, file events); root lacks CAP_SYS_RESOURCE, so podman's default rlimits must be lowered.
 # File locks keep this instance off the host-wide /dev/shm/libpod_lock.
