@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using CniNet.Cni;
 using CniNet.Datastore;
@@ -112,7 +111,7 @@ public sealed class CalicoInvocation
         {
             var prefix = Request.Environment.GetValueOrDefault("FELIX_INTERFACEPREFIX")?.Split(',')[0] is { Length: > 0 } p ? p : "cali";
             if (!IsKubernetes) return prefix + Request.ContainerId[..Math.Min(11, Request.ContainerId.Length)];
-            var hash = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes($"{Namespace}.{Pod}")));
+            var hash = Convert.ToHexStringLower(Sha1.Hash(Encoding.UTF8.GetBytes($"{Namespace}.{Pod}")));
             return prefix + hash[..11];
         }
     }

@@ -33,8 +33,10 @@ public sealed class CalicoPlugin : ICniPlugin
             using var network = PodNetwork.Open(request.Netns);
             network.EnsureAbsent(request.IfName);
             await using var store = inv.OpenStore();
+            var opened = clock.Elapsed;
             var hostVeth = inv.HostVethName;
             var allocation = await AllocateAsync(inv, store, hostVeth);
+            var allocated = clock.Elapsed;
             try
             {
                 network.Setup(hostVeth, request.IfName, Mtu(inv.Conf), allocation.Mac, allocation.Addresses, inv.Conf.ContainerSettings.AllowIpForwarding);
@@ -46,7 +48,8 @@ public sealed class CalicoPlugin : ICniPlugin
                 await UndoAsync(inv, store, allocation);
                 throw;
             }
-            inv.Log.Info($"ADD {inv.EndpointName} {string.Join(", ", allocation.Addresses)} on {hostVeth} in {clock.Elapsed.TotalMilliseconds:F1} ms, "
+            inv.Log.Info($"ADD {inv.EndpointName} {string.Join(", ", allocation.Addresses)} on {hostVeth} in {clock.Elapsed.TotalMilliseconds:F1} ms "
+                         + $"(store open {opened.TotalMilliseconds:F1}, allocation {(allocated - opened).TotalMilliseconds:F1}, dataplane {(clock.Elapsed - allocated).TotalMilliseconds:F1}), "
                          + $"{store.RoundTrips} datastore round trips");
             return Result(request, hostVeth, Mtu(inv.Conf), allocation);
         }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using CniNet.Cni;
 using CniNet.Linux;
 
@@ -48,10 +47,14 @@ public sealed class PodNetwork : IDisposable
         return new PodNetwork(ns, Rtnetlink.Open(), Rtnetlink.OpenIn(ns));
     }
 
-    /// <summary>A locally administered unicast MAC for the container end, chosen before the link exists so the endpoint can carry it.</summary>
+    /// <summary>
+    /// A locally administered unicast MAC for the container end, chosen before the link exists so the endpoint can carry
+    /// it. Not <c>RandomNumberGenerator</c>: on Linux that loads OpenSSL, which costs a plugin process more than its whole ADD.
+    /// </summary>
     public static PhysicalAddress RandomMac()
     {
-        var bytes = RandomNumberGenerator.GetBytes(6);
+        var bytes = new byte[6];
+        Random.Shared.NextBytes(bytes);
         bytes[0] = (byte)((bytes[0] & 0xFE) | 0x02);
         return new PhysicalAddress(bytes);
     }

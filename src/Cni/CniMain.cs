@@ -13,8 +13,8 @@ public static class CniMain
             return 0;
         }
         var env = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-        await using var stdin = Console.OpenStandardInput();
-        await using var stdout = Console.OpenStandardOutput();
+        using var stdin = Console.OpenStandardInput();
+        using var stdout = Console.OpenStandardOutput();
         return await CniSkel.RunAsync(plugin, env, stdin, stdout);
     }
 }

@@ -26,8 +26,10 @@ public static partial class CniSkel
             byte[] input;
             try
             {
+                // Synchronous on purpose here and on stdout: async pipe I/O would start thread-pool threads, a cost
+                // a process that lives for one request pays at every start.
                 using var buffer = new MemoryStream();
-                await stdin.CopyToAsync(buffer);
+                stdin.CopyTo(buffer);
                 input = buffer.ToArray();
             }
             catch (IOException e)
@@ -38,7 +40,7 @@ public static partial class CniSkel
             {
                 // Runtimes call VERSION with dummy environment and a minimal config: only the version matters.
                 version = RequestedVersion(input) ?? CniVersions.Latest;
-                await WriteAsync(stdout, VersionJson(version));
+                Write(stdout, VersionJson(version));
                 return 0;
             }
             if (command is not (Add or Del or Check or Gc or Status))
@@ -91,7 +93,7 @@ public static partial class CniSkel
                 switch (command)
                 {
                     case Add:
-                        await WriteAsync(stdout, (await plugin.AddAsync(request)).ToJson(version));
+                        Write(stdout, (await plugin.AddAsync(request)).ToJson(version));
                         break;
                     case Del:
                         await plugin.DelAsync(request);
@@ -115,7 +117,7 @@ public static partial class CniSkel
         }
         catch (CniException e)
         {
-            await WriteAsync(stdout, ErrorJson(version, e));
+            Write(stdout, ErrorJson(version, e));
             return 1;
         }
     }
@@ -189,10 +191,9 @@ public static partial class CniSkel
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static async Task WriteAsync(Stream stdout, string json)
+    private static void Write(Stream stdout, string json)
     {
-        var bytes = Encoding.UTF8.GetBytes(json + "\n");
-        await stdout.WriteAsync(bytes);
-        await stdout.FlushAsync();
+        stdout.Write(Encoding.UTF8.GetBytes(json + "\n"));
+        stdout.Flush();
     }
 }

@@ -107,8 +107,18 @@ public sealed class SqliteDatastore : IDatastore
         }
     }
 
+    /// <summary>
+    /// A store that already has the schema is only read (every plugin process opens the file, and a write transaction
+    /// here would serialise them all); a new one is created under the write lock.
+    /// </summary>
     private static void EnsureSchema(SqliteConnection connection)
     {
+        if (SchemaVersion(connection, null) is { } existing)
+        {
+            if (existing is not 1L)
+                throw new DatastoreException(DatastoreErrorCode.Unavailable, $"{connection.DataSource} was written by an incompatible CniNet version (schema {existing}, this build reads 1)");
+            return;
+        }
         using var tx = connection.BeginTransaction(deferred: false);
         Execute(connection, """
             CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
@@ -125,14 +135,22 @@ public sealed class SqliteDatastore : IDatastore
             CREATE INDEX IF NOT EXISTS objects_by_name ON objects(kind, name);
             CREATE INDEX IF NOT EXISTS objects_by_version ON objects(version);
             """, tx);
-        using (var schema = connection.CreateCommand())
-        {
-            schema.CommandText = "SELECT v FROM meta WHERE k = 'schema'";
-            schema.Transaction = tx;
-            if (schema.ExecuteScalar() is not 1L)
-                throw new DatastoreException(DatastoreErrorCode.Unavailable, $"{connection.DataSource} was written by an incompatible CniNet version (schema {schema.ExecuteScalar()}, this build reads 1)");
-        }
+        if (SchemaVersion(connection, tx) is not 1L)
+            throw new DatastoreException(DatastoreErrorCode.Unavailable, $"{connection.DataSource} was written by an incompatible CniNet version (schema {SchemaVersion(connection, tx)}, this build reads 1)");
         tx.Commit();
+    }
+
+    /// <summary>The schema marker, or null when the file has no schema yet.</summary>
+    private static object? SchemaVersion(SqliteConnection connection, SqliteTransaction? tx)
+    {
+        using var exists = connection.CreateCommand();
+        exists.Transaction = tx;
+        exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'";
+        if (exists.ExecuteScalar() is 0L) return null;
+        using var schema = connection.CreateCommand();
+        schema.Transaction = tx;
+        schema.CommandText = "SELECT v FROM meta WHERE k = 'schema'";
+        return schema.ExecuteScalar();
     }
 
     public async Task<ReadResult> ReadAsync(IReadOnlyList<ReadOp> ops, CancellationToken ct = default)

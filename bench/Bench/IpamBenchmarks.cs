@@ -135,7 +135,7 @@ internal static class IpamBenchmarks
             if (t.Result.V4.IPs.Count != 1) throw new InvalidOperationException($"no address for {handle}: {t.Result.V4.PartialFulfillmentError()}");
         }, TaskContinuationOptions.ExecuteSynchronously);
 
-    private static async Task ApplyAsync(IDatastore store, string cidr)
+    public static async Task ApplyAsync(IDatastore store, string cidr)
     {
         var client = new ResourceClient(store);
         foreach (var resource in ResourceDocuments.Parse($$"""
@@ -144,14 +144,5 @@ internal static class IpamBenchmarks
             metadata: {name: bench-pool}
             spec: {cidr: {{cidr}}, blockSize: 26}
             """)) await client.ApplyAsync(resource);
-    }
-
-    private sealed class TempDir : IDisposable
-    {
-        private readonly string _path = Directory.CreateTempSubdirectory("cninet-bench-").FullName;
-
-        public string File(string name) => Path.Combine(_path, name);
-
-        public void Dispose() => Directory.Delete(_path, recursive: true);
     }
 }

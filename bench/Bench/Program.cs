@@ -8,6 +8,7 @@ return name switch
 {
     "ipam-throughput" => await IpamBenchmarks.ThroughputAsync(options),
     "ipam-scale" => await IpamBenchmarks.ScaleAsync(options),
+    "cni-latency" => await CniLatencyBenchmark.RunAsync(options),
     _ => Usage(),
 };
 
@@ -15,6 +16,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: bench/run.sh ipam-throughput [--allocs N] [--rounds N]");
     Console.Error.WriteLine("       bench/run.sh ipam-scale [--nodes N] [--pods-per-node N] [--workers N]");
+    Console.Error.WriteLine("       bench/run.sh cni-latency [--pairs N]");
     return 2;
 }
 
@@ -34,6 +36,15 @@ namespace CniNet.Bench
         }
 
         public int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+    }
+
+    internal sealed class TempDir : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("cninet-bench-").FullName;
+
+        public string File(string name) => System.IO.Path.Combine(Path, name);
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 
     internal static class Stats

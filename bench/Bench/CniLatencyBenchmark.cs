@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using CniNet.Datastore.Sqlite;
+using CniNet.Linux;
+
+namespace CniNet.Bench;
+
+/// <summary>
+/// ADD and DEL latency of our <c>calico</c> + <c>calico-ipam</c> (embedded store, in-process IPAM) against Debian's
+/// reference <c>ptp</c> + <c>host-local</c>, invoked the way a runtime invokes them (fresh process, environment and
+/// stdin, from the node's network namespace), interleaved in one run so both see the same machine load.
+/// </summary>
+internal static class CniLatencyBenchmark
+{
+    private const string ReferenceDir = "/usr/lib/cni";
+
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var pairs = options.Int("pairs", 40);
+        var bin = Environment.GetEnvironmentVariable("CNINET_BIN") ?? Path.GetFullPath("out/bin");
+        using var dir = new TempDir();
+        await using (var setup = SqliteDatastore.Open(dir.File("store.db"))) await IpamBenchmarks.ApplyAsync(setup, "10.80.0.0/16");
+        var ours = $$$"""
+            {"cniVersion":"1.0.0","name":"k8s-pod-network","type":"calico","nodename":"bench-node","log_level":"info",
+             "sqlite_path":"{{{dir.File("store.db")}}}","log_file_path":"{{{dir.File("cni.log")}}}","ipam_lock_file":"{{{dir.File("ipam.lock")}}}",
+             "ipam":{"type":"calico-ipam"},"policy":{"type":"k8s"}}
+            """;
+        var reference = $$$"""
+            {"cniVersion":"1.0.0","name":"bench-ref","type":"ptp",
+             "ipam":{"type":"host-local","subnet":"10.81.0.0/16","dataDir":"{{{dir.File("host-local")}}}"}}
+            """;
+        using var namespaces = new BenchNamespaces();
+        var node = namespaces.Node();
+        var podOurs = namespaces.Pod();
+        var podRef = namespaces.Pod();
+        Console.WriteLine($"cni-latency: {pairs} ADD/DEL pairs each, interleaved; ours {bin}/calico + calico-ipam (SQLite), reference {ReferenceDir}/ptp + host-local");
+
+        // The plugins inherit the namespace of the thread that starts them: everything runs on one thread moved into the node.
+        var (results, version) = node.Run(() =>
+        {
+            var samples = new Dictionary<string, List<double>> { ["ours ADD"] = [], ["ours DEL"] = [], ["ref ADD"] = [], ["ref DEL"] = [] };
+            const int warmup = 3;
+            for (var i = -warmup; i < pairs; i++)
+            {
+                var round = new List<(string Name, double Ms)>();
+                // Alternate which goes first so neither always runs on a cache the other warmed.
+                var order = i % 2 == 0 ? new[] { true, false } : [false, true];
+                foreach (var isOurs in order)
+                {
+                    var (label, path, conf, netns) = isOurs ? ("ours", $"{bin}/calico", ours, podOurs) : ("ref", $"{ReferenceDir}/ptp", reference, podRef);
+                    var id = $"bench-{label}-{i + warmup}";
+                    var cniPath = isOurs ? $"{bin}:{ReferenceDir}" : ReferenceDir;
+                    round.Add(($"{label} ADD", Invoke(path, "ADD", conf, id, netns, cniPath)));
+                    round.Add(($"{label} DEL", Invoke(path, "DEL", conf, id, netns, cniPath)));
+                }
+                if (i >= 0) foreach (var (name, ms) in round) samples[name].Add(ms);
+            }
+            var versions = Enumerable.Range(0, 20).Select(_ => Invoke($"{bin}/calico", "VERSION", "{\"cniVersion\":\"1.0.0\"}", "", "", bin)).Skip(2).ToList();
+            return (samples, versions);
+        });
+
+        Console.WriteLine($"{"",-10} {"median ms",10} {"p90 ms",8} {"min ms",8}");
+        foreach (var (name, values) in results)
+            Console.WriteLine($"{name,-10} {Stats.F(Stats.Median(values), 2),10} {Stats.F(Stats.Percentile(values, 0.9), 2),8} {Stats.F(values.Min(), 2),8}");
+        Console.WriteLine($"{"VERSION",-10} {Stats.F(Stats.Median(version), 2),10} {Stats.F(Stats.Percentile(version, 0.9), 2),8} {Stats.F(version.Min(), 2),8}");
+        var oursAdd = Stats.Median(results["ours ADD"]);
+        var refAdd = Stats.Median(results["ref ADD"]);
+        var oursDel = Stats.Median(results["ours DEL"]);
+        var refDel = Stats.Median(results["ref DEL"]);
+        Console.WriteLine($"ADD ratio {Stats.F(oursAdd / refAdd, 2)}, DEL ratio {Stats.F(oursDel / refDel, 2)} (ours / reference, medians)");
+        Console.WriteLine($"{{\"bench\":\"cni-latency\",\"ours_add_ms\":{Stats.F(oursAdd, 2)},\"ref_add_ms\":{Stats.F(refAdd, 2)},\"add_ratio\":{Stats.F(oursAdd / refAdd, 2)}," +
+                          $"\"ours_del_ms\":{Stats.F(oursDel, 2)},\"ref_del_ms\":{Stats.F(refDel, 2)},\"del_ratio\":{Stats.F(oursDel / refDel, 2)}," +
+                          $"\"version_ms\":{Stats.F(Stats.Median(version), 2)}}}");
+        return 0;
+    }
+
+    /// <summary>One plugin run as a runtime makes it; the wall time from start to exit in milliseconds.</summary>
+    private static double Invoke(string plugin, string command, string conf, string containerId, string netns, string cniPath)
+    {
+        var info = new ProcessStartInfo(plugin)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        info.Environment["CNI_COMMAND"] = command;
+        info.Environment["CNI_CONTAINERID"] = containerId;
+        info.Environment["CNI_NETNS"] = netns;
+        info.Environment["CNI_IFNAME"] = "eth0";
+        info.Environment["CNI_PATH"] = cniPath;
+        info.Environment["CNI_ARGS"] = $"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={containerId};K8S_POD_INFRA_CONTAINER_ID={containerId};K8S_POD_UID=uid-{containerId}";
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info)!;
+        process.StandardInput.Write(conf);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEnd();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        var elapsed = clock.Elapsed.TotalMilliseconds;
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(plugin)} {command} {containerId} exited {process.ExitCode}: {stdout}{stderr}");
+        return elapsed;
+    }
+
+    /// <summary>The node (with an uplink, so proxy ARP answers) and pod namespaces of one run, deleted afterwards.</summary>
+    private sealed class BenchNamespaces : IDisposable
+    {
+        private readonly string _prefix = $"cninet-bench-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
+        private readonly List<string> _names = [];
+        private readonly List<NetworkNamespace> _opened = [];
+
+        public NetworkNamespace Node()
+        {
+            var name = Add("node");
+            foreach (var command in new[]
+                     {
+                         "link add uplink0 type veth peer name uplink1", "link set uplink0 up", "link set uplink1 up",
+                         "addr add 192.168.51.1/24 dev uplink0", "route add default via 192.168.51.254 dev uplink0",
+                     })
+                Ip(["-n", name, .. command.Split(' ')]);
+            Ip(["netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+            return Open(name);
+        }
+
+        public string Pod() => $"/run/netns/{Add($"pod{_names.Count}")}";
+
+        private string Add(string role)
+        {
+            var name = $"{_prefix}-{role}";
+            Ip(["netns", "add", name]);
+            _names.Add(name);
+            Ip(["-n", name, "link", "set", "lo", "up"]);
+            return name;
+        }
+
+        private NetworkNamespace Open(string name)
+        {
+            var ns = NetworkNamespace.Open($"/run/netns/{name}");
+            _opened.Add(ns);
+            return ns;
+        }
+
+        private static void Ip(string[] args)
+        {
+            using var process = Process.Start("ip", args);
+            process.WaitForExit();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"ip {string.Join(' ', args)} exited {process.ExitCode}");
+        }
+
+        public void Dispose()
+        {
+            foreach (var ns in _opened) ns.Dispose();
+            foreach (var name in _names) Ip(["netns", "delete", name]);
+        }
+    }
+}
