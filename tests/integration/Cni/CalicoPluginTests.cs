@@ -182,6 +182,51 @@ public sealed class CalicoPluginTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Host_local_is_executed_from_cni_path_as_the_ipam_delegate_and_released_on_del()
+    {
+        var dataDir = Path.Combine(_node.Store.Directory, "host-local");
+        var conf = _node.Config(change: c => c["ipam"] = new JsonObject
+        {
+            ["type"] = "host-local", ["subnet"] = "10.90.0.0/24", ["dataDir"] = dataDir,
+        });
+        var (pod, podLink) = _node.Pod();
+        var add = _node.Add(conf, "ctr-hl", pod, podName: "hl");
+        Assert.True(add.ExitCode == 0, add.Stdout + add.Stderr);
+        var address = IPAddress.Parse(((string)add.Json["ips"]![0]!["address"]!).Split('/')[0]);
+        Assert.StartsWith("10.90.0.", address.ToString());
+        Assert.Contains(podLink.ListAddresses(podLink.GetLink("eth0")!.Index, AddressFamily.InterNetwork), a => a.Address.Equals(address) && a.PrefixLength == 32);
+        // host-local's own record of the reservation, and none in our IPAM.
+        Assert.True(File.Exists(Path.Combine(dataDir, CniNode.Network, address.ToString())));
+        Assert.Empty(await _node.Store.Ipam().IPsByHandleAsync($"{CniNode.Network}.ctr-hl"));
+
+        var del = _node.Del(conf, "ctr-hl", pod.Path, podName: "hl", prevResult: add.Json);
+        Assert.True(del.ExitCode == 0, del.Stdout + del.Stderr);
+        Assert.False(File.Exists(Path.Combine(dataDir, CniNode.Network, address.ToString())));
+    }
+
+    [Fact]
+    public async Task Del_of_an_old_sandbox_keeps_the_endpoint_of_the_pods_new_sandbox()
+    {
+        var conf = _node.Config();
+        var (old, _) = _node.Pod();
+        var (fresh, _) = _node.Pod();
+        Assert.Equal(0, _node.Add(conf, "ctr-old", old, podName: "restarted").ExitCode);
+        // kubelet recreates the sandbox before the old one's DEL arrives: the endpoint now belongs to ctr-new.
+        var del = _node.Del(conf, "ctr-old", old.Path, podName: "restarted");
+        Assert.True(del.ExitCode == 0, del.Stdout + del.Stderr);
+        var add = _node.Add(conf, "ctr-new", fresh, podName: "restarted");
+        Assert.True(add.ExitCode == 0, add.Stdout + add.Stderr);
+        var late = _node.Del(conf, "ctr-old", "", podName: "restarted");
+        Assert.True(late.ExitCode == 0, late.Stdout + late.Stderr);
+
+        var key = ResourceCodec.KeyOf(PolicyKinds.WorkloadEndpoint, "node--1-k8s-restarted-eth0", "default");
+        var endpoint = ResourceCodec.Decode<WorkloadEndpoint>(PolicyKinds.WorkloadEndpoint, (await _node.Store.Store.GetAsync(key))!);
+        Assert.Equal("ctr-new", endpoint.Spec.ContainerID);
+        Assert.Single(await _node.Store.Ipam().IPsByHandleAsync($"{CniNode.Network}.ctr-new"));
+        Assert.NotNull(_node.HostNetlink.GetLink(HostVeth("default", "restarted")));
+    }
+
+    [Fact]
     public void Version_reports_every_supported_spec_version()
     {
         var response = _node.Invoke("VERSION", "{\"cniVersion\":\"1.0.0\"}", env: new Dictionary<string, string?> { ["CNI_NETNS"] = "dummy" });
