@@ -72,15 +72,7 @@ echo "== datastore: $SQLITE_PATH"
 "$ctl" get ippool -o wide
 
 echo "== the node: network namespace $node_ns, address $node_ip, an uplink with a default route (proxy ARP needs one)"
-ip netns add "$node_ns"
-ip -n "$node_ns" link set lo up
-ip -n "$node_ns" addr add "$node_ip/32" dev lo
-ip -n "$node_ns" link add uplink0 type veth peer name uplink1
-ip -n "$node_ns" link set uplink0 up
-ip -n "$node_ns" link set uplink1 up
-ip -n "$node_ns" addr add 192.168.51.1/24 dev uplink0
-ip -n "$node_ns" route add default via 192.168.51.254 dev uplink0
-ip netns exec "$node_ns" sysctl -qw net.ipv4.ip_forward=1
+scripts/node-netns.sh "$node_ns" "$node_ip"
 
 echo "== install-cni: the plugins and 10-calico.conflist, as Calico's install-cni lays them out"
 "$ctl" install-cni --bin-dir "$demo_dir/cni-bin" --conf-dir "$demo_dir/net.d" --nodename "$node" --sqlite-path "$SQLITE_PATH"

@@ -9,36 +9,19 @@
 # and /opt/cni/bin/{calico,calico-ipam} (left in place). Everything else lives in a netns and under WORK_DIR.
 set -euo pipefail
 
-BIN_DIR=$(cd "${1:?usage: $0 BIN_DIR SQLITE_PATH NODENAME WORK_DIR}" && pwd)
-SQLITE_PATH=$(realpath "${2:?SQLITE_PATH}")
-NODENAME=${3:?NODENAME}
-WORK_DIR=${4:?WORK_DIR}
-HERE=$(cd "$(dirname "$0")" && pwd)
-
-HOST=cninet-rt-$$-ctr                 # the netns playing the node
-NODE_IP=192.168.50.1                  # node address the pod pings
+RUNTIME=ctr
+TOOLS="containerd ctr runc"
+source "$(dirname "$0")/common.sh"
 NS=cninet-rt                          # containerd namespace
 ID=rt-$$                              # container id (CNI_CONTAINERID=$NS-$ID)
 IMAGE=cninet.local/busybox:latest
 CONF_DIR=/etc/cni/net.d
 CONFLIST=$CONF_DIR/10-calico.conflist
-CNI_LOG=/var/log/calico/cni/cni.log   # log_file_path in the conflist install-cni writes
-
-die() { echo "containerd-run: FAIL: $*" >&2; exit 1; }
-for f in calico calico-ipam cninetctl; do [[ -x $BIN_DIR/$f ]] || die "$BIN_DIR/$f missing"; done
-[[ -f $SQLITE_PATH ]] || die "store $SQLITE_PATH missing (create it with cninetctl apply -f pool.yaml)"
-for c in containerd ctr runc nsenter ip python3; do command -v $c >/dev/null || die "$c not installed"; done
-
-WORK_CREATED=0; [[ -d $WORK_DIR ]] || WORK_CREATED=1
-mkdir -p "$WORK_DIR"
-D=$(mktemp -d "$(realpath "$WORK_DIR")/ctr.XXXXXX")
 SOCK=$D/containerd.sock
 (( ${#SOCK} < 100 )) || die "socket path $SOCK too long for a unix socket; use a shorter WORK_DIR"
 CTR=(ctr -a "$SOCK" -n "$NS")
 CONTAINERD_PID=
-LOG_OFFSET=$(stat -c %s "$CNI_LOG" 2>/dev/null || echo 0)
 RUN_DIR_EXISTED=0; [[ -d /run/containerd ]] && RUN_DIR_EXISTED=1   # shim sockets always go to /run/containerd/s
-CNI_CACHE_EXISTED=0; [[ -d /var/lib/cni ]] && CNI_CACHE_EXISTED=1   # libcni's result cache (not configurable here)
 
 cleanup() {
     local rc=$?
@@ -58,32 +41,14 @@ cleanup() {
     fi
     if [[ -f $D/conflist.backup ]]; then mv -f "$D/conflist.backup" "$CONFLIST"
     elif [[ -f $D/conflist.ours ]]; then rm -f "$CONFLIST"; fi
-    ip netns del "$HOST" 2>/dev/null
-    (( CNI_CACHE_EXISTED )) || rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null
     (( RUN_DIR_EXISTED )) || rmdir /run/containerd/s /run/containerd 2>/dev/null
-    # Snapshot mounts must go before rm -rf descends into them.
-    awk -v d="$D/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-    rm -rf "$D"
-    (( WORK_CREATED )) && rmdir "$WORK_DIR" 2>/dev/null
-    if (( rc != 0 )); then
-        echo "containerd-run: new lines of $CNI_LOG:" >&2
-        tail -c +$((LOG_OFFSET + 1)) "$CNI_LOG" 2>/dev/null | tail -n 40 >&2
-    fi
+    common_cleanup "$rc"
     exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The node: uplink with a default route so the calico host veth's proxy ARP answers for 169.254.1.1.
-ip netns add "$HOST"
-ip -n "$HOST" link set lo up
-ip -n "$HOST" link add uplink0 type veth peer name uplink1
-ip -n "$HOST" link set uplink0 up
-ip -n "$HOST" link set uplink1 up
-ip -n "$HOST" addr add 192.168.51.1/24 dev uplink0
-ip -n "$HOST" route add default via 192.168.51.254 dev uplink0
-ip -n "$HOST" addr add "$NODE_IP/32" dev lo
-ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1
+"$HERE/../../scripts/node-netns.sh" "$HOST" "$NODE_IP"
 
 "$HERE/busybox-image.sh" "$D/image" 2>/dev/null || die "busybox-image.sh failed"
 
@@ -118,20 +83,10 @@ first=$(ls "$CONF_DIR" | LC_ALL=C sort | head -n1)
 set +e
 out=$(timeout 120 ip netns exec "$HOST" "${CTR[@]}" run --cni --rm --snapshotter overlayfs \
     --fifo-dir "$D/fifo" --runc-root "$D/runc" "$IMAGE" "$ID" \
-    sh -c "ip -4 addr show eth0; ip route; if ping -c1 -W3 $NODE_IP; then echo PING_NODE=ok; else echo PING_NODE=fail; fi" 2>&1)
+    sh -c "$PROBE" 2>&1)
 run_rc=$?
 set -e
 sed 's/^/  container| /' <<<"$out" >&2
 (( run_rc == 0 )) || { tail -n 20 "$D/containerd.log" >&2; die "ctr run --cni exited $run_rc"; }
 
-pod_ip=$(sed -n 's/^ *inet \([0-9.]*\)\/.*/\1/p' <<<"$out" | head -n1)
-ping_node=$(sed -n 's/^PING_NODE=//p' <<<"$out" | tail -n1)
-echo "POD_IP=${pod_ip}"
-echo "PING_NODE=${ping_node:-fail}"
-# DEL must have removed the host-side veth.
-vethes=$(ip -n "$HOST" -o link show | grep -c ' cali' || true)
-echo "HOST_VETHS_LEFT=$vethes"
-echo DONE
-[[ -n $pod_ip ]] || die "container had no IPv4 address on eth0"
-[[ $ping_node == ok ]] || die "container could not ping the node $NODE_IP"
-(( vethes == 0 )) || die "host veth left behind after DEL"
+report "$out"
