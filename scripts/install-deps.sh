@@ -2,7 +2,8 @@
 # Installs what the build and tests need on a fresh Debian 12 machine with the .NET SDK (idempotent).
 #   build: clang and zlib for Native AOT
 #   tests and demo: iproute2 and ping in network namespaces; the real runtimes that drive our plugins (containerd +
-#   runc, podman with its CNI backend), Debian's reference CNI plugins (ptp, host-local) and a static busybox for images
+#   runc, podman with its CNI backend), Debian's reference CNI plugins (ptp, host-local) and a static busybox for images;
+#   etcd for the etcdv3 backend's tests, which start their own members on private loopback ports
 set -euo pipefail
 need=()
 command -v clang >/dev/null || need+=(clang)
@@ -15,6 +16,7 @@ command -v containerd >/dev/null || need+=(containerd)
 command -v runc >/dev/null || need+=(runc)
 command -v podman >/dev/null || need+=(podman conmon catatonit golang-github-containers-common iptables)
 [ -x /usr/lib/cni/ptp ] || need+=(containernetworking-plugins)
+command -v etcd >/dev/null || need+=(etcd-server)
 [ -x /bin/busybox ] && busybox --list | grep -qx ip || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

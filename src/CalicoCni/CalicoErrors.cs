@@ -14,6 +14,8 @@ public static class CalicoErrors
         // A native library that failed to load surfaces as a type initializer's failure: report what really failed.
         TypeInitializationException { InnerException: { } inner } => Classify(inner),
         DatastoreException { Code: DatastoreErrorCode.Conflict } => new CniException(CniErrorCode.TryAgainLater, error.Message),
+        // A store that does not answer (etcd down or partitioned) is transient: the runtime retries the sandbox.
+        DatastoreException { Code: DatastoreErrorCode.Unavailable } => new CniException(CniErrorCode.TryAgainLater, $"datastore: {error.Message}"),
         DatastoreException or Microsoft.Data.Sqlite.SqliteException => new CniException(CniErrorCode.DatastoreFailure, $"datastore: {error.Message}"),
         IpamException { Code: IpamErrorCode.TooManyRetries } => new CniException(CniErrorCode.TryAgainLater, error.Message),
         IpamException { Code: IpamErrorCode.InvalidArgument } => new CniException(CniErrorCode.InvalidNetworkConfig, error.Message),

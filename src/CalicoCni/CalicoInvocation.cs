@@ -80,13 +80,19 @@ public sealed class CalicoInvocation
         return Environment.MachineName;
     }
 
-    /// <summary>The datastore the Calico way: netconf <c>datastore_type</c>/<c>sqlite_path</c>, then the environment.</summary>
+    /// <summary>
+    /// The datastore the Calico way: netconf <c>datastore_type</c>, <c>sqlite_path</c> and <c>etcd_endpoints</c>, then the
+    /// environment (<c>DATASTORE_TYPE</c>, <c>SQLITE_PATH</c>, <c>ETCD_ENDPOINTS</c>).
+    /// </summary>
     public IDatastore OpenStore()
     {
         var fromEnv = DatastoreConfig.FromEnvironment();
-        var config = new DatastoreConfig(
-            string.IsNullOrEmpty(Conf.DatastoreType) ? fromEnv.Type : Conf.DatastoreType,
-            string.IsNullOrEmpty(Conf.SqlitePath) ? fromEnv.SqlitePath : Conf.SqlitePath);
+        var config = fromEnv with
+        {
+            Type = string.IsNullOrEmpty(Conf.DatastoreType) ? fromEnv.Type : Conf.DatastoreType,
+            SqlitePath = string.IsNullOrEmpty(Conf.SqlitePath) ? fromEnv.SqlitePath : Conf.SqlitePath,
+            EtcdEndpoints = string.IsNullOrEmpty(Conf.EtcdEndpoints) ? fromEnv.EtcdEndpoints : Conf.EtcdEndpoints,
+        };
         try
         {
             return config.Open();

@@ -15,6 +15,7 @@ public sealed class CalicoNetConf
     [JsonPropertyName("ipam")] public IpamConf Ipam { get; set; } = new();
     [JsonPropertyName("datastore_type")] public string? DatastoreType { get; set; }
     [JsonPropertyName("sqlite_path")] public string? SqlitePath { get; set; }
+    [JsonPropertyName("etcd_endpoints")] public string? EtcdEndpoints { get; set; }
     [JsonPropertyName("nodename")] public string? Nodename { get; set; }
     [JsonPropertyName("nodename_file")] public string? NodenameFile { get; set; }
     [JsonPropertyName("nodename_file_optional")] public bool NodenameFileOptional { get; set; }

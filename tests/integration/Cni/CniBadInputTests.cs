@@ -96,6 +96,19 @@ public sealed class CniBadInputTests : IAsyncLifetime
         await AssertFailsAsync(Add(_node.Config(change: c => c["sqlite_path"] = "/proc/cninet-no-such-dir/store.db").ToJsonString()), 101);
 
     [Fact]
+    public async Task An_etcd_store_that_does_not_answer_is_try_again_later()
+    {
+        // A loopback port nothing listens on: the connection is refused at once.
+        var unreachable = _node.Config(change: c =>
+        {
+            c["datastore_type"] = "etcdv3";
+            c["etcd_endpoints"] = "http://127.0.0.1:1";
+        });
+        var response = Add(unreachable.ToJsonString());
+        await AssertFailsAsync(response, 11, "127.0.0.1:1");
+    }
+
+    [Fact]
     public async Task An_existing_interface_in_the_pod_is_refused_before_anything_is_allocated()
     {
         var (pod, podLink) = _node.Pod();
