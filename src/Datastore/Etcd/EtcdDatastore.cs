@@ -315,9 +315,8 @@ public sealed class EtcdDatastore : IDatastore
         var after = afterRevision;
         while (!ct.IsCancellationRequested)
         {
-            using var response = await ConnectWatchAsync(prefix, after, ct);
-            if (response is null) yield break;
-            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            await using var body = await ConnectWatchAsync(prefix, after, ct);
+            if (body is null) yield break;
             using var reader = new StreamReader(body, Encoding.UTF8);
             while (await NextWatchMessageAsync(reader, kind, after, ct) is { } message)
             {
@@ -334,7 +333,7 @@ public sealed class EtcdDatastore : IDatastore
     }
 
     /// <summary>Opens a watch stream, retrying for a while when etcd is down (a restart); null when cancelled.</summary>
-    private async Task<HttpResponseMessage?> ConnectWatchAsync(byte[] prefix, long after, CancellationToken ct)
+    private async Task<Stream?> ConnectWatchAsync(byte[] prefix, long after, CancellationToken ct)
     {
         var request = new EtcdWatchRequest
         {
@@ -388,7 +387,7 @@ public sealed class EtcdDatastore : IDatastore
             {
                 return null;
             }
-            catch (Exception e) when (e is IOException or HttpRequestException)
+            catch (IOException)
             {
                 return null;
             }

@@ -1,4 +1,4 @@
-using System.Net.Http.Headers;
+using CniNet.Datastore.Http;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -20,9 +20,9 @@ internal sealed class EtcdRequestException(int code, string message) : Exception
 /// </summary>
 internal sealed class EtcdTransport : IDisposable
 {
-    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private const string Json = "application/json";
 
-    private readonly HttpClient _http;
+    private readonly Http1Client _http = new(TimeSpan.FromSeconds(5));
     private readonly IReadOnlyList<Uri> _endpoints;
     private readonly TimeSpan _requestTimeout;
     private int _current;
@@ -33,10 +33,6 @@ internal sealed class EtcdTransport : IDisposable
         if (endpoints.Count == 0) throw new ArgumentException("at least one etcd endpoint is needed", nameof(endpoints));
         _endpoints = endpoints;
         _requestTimeout = requestTimeout;
-        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), UseProxy = false })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
     }
 
     /// <summary>HTTP requests sent so far, counting a request tried on several endpoints once.</summary>
@@ -51,70 +47,66 @@ internal sealed class EtcdTransport : IDisposable
         timeout.CancelAfter(_requestTimeout);
         try
         {
-            using var response = await SendAsync(path, JsonSerializer.SerializeToUtf8Bytes(body, requestType), HttpCompletionOption.ResponseContentRead, timeout.Token);
-            var content = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-            return JsonSerializer.Deserialize(content, responseType)
+            var response = await SendAsync(path, JsonSerializer.SerializeToUtf8Bytes(body, requestType),
+                (endpoint, bytes) => _http.PostAsync(endpoint, path, bytes, Json, timeout.Token));
+            if (!response.IsSuccess) throw ErrorOf(response.Status, response.Text);
+            return JsonSerializer.Deserialize(response.Body, responseType)
                    ?? throw new DatastoreException(DatastoreErrorCode.Unavailable, $"etcd {path}: empty answer");
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
             throw new DatastoreException(DatastoreErrorCode.Unavailable, $"etcd {path} at {Endpoints}: no answer within {_requestTimeout.TotalSeconds:0} s", inner: e);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or JsonException)
+        catch (Exception e) when (e is IOException or JsonException)
         {
             throw new DatastoreException(DatastoreErrorCode.Unavailable, $"etcd {path} at {Endpoints}: {e.Message}", inner: e);
         }
     }
 
-    /// <summary>Opens a streaming request (a watch); the caller reads and disposes the response.</summary>
-    public async Task<HttpResponseMessage> OpenStreamAsync<TRequest>(string path, TRequest body, JsonTypeInfo<TRequest> requestType, CancellationToken ct)
+    /// <summary>Opens a streaming request (a watch): the answer's body, which the caller reads and disposes.</summary>
+    public async Task<Stream> OpenStreamAsync<TRequest>(string path, TRequest body, JsonTypeInfo<TRequest> requestType, CancellationToken ct)
     {
         try
         {
-            return await SendAsync(path, JsonSerializer.SerializeToUtf8Bytes(body, requestType), HttpCompletionOption.ResponseHeadersRead, ct);
+            var (status, stream) = await SendAsync(path, JsonSerializer.SerializeToUtf8Bytes(body, requestType),
+                (endpoint, bytes) => _http.PostStreamingAsync(endpoint, path, bytes, Json, ct));
+            if (status is >= 200 and < 300) return stream;
+            using var reader = new StreamReader(stream);
+            throw ErrorOf(status, await reader.ReadToEndAsync(ct));
         }
-        catch (Exception e) when (e is HttpRequestException or IOException)
+        catch (IOException e)
         {
             throw new DatastoreException(DatastoreErrorCode.Unavailable, $"etcd {path} at {Endpoints}: {e.Message}", inner: e);
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string path, byte[] body, HttpCompletionOption completion, CancellationToken ct)
+    private async Task<T> SendAsync<T>(string path, byte[] body, Func<Uri, byte[], Task<T>> send)
     {
         Interlocked.Increment(ref _requests);
         var first = Volatile.Read(ref _current);
-        HttpRequestException? lastFailure = null;
+        Http1ConnectException? lastFailure = null;
         for (var attempt = 0; attempt < _endpoints.Count; attempt++)
         {
             var index = (first + attempt) % _endpoints.Count;
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_endpoints[index], path))
-            {
-                Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
-            };
-            HttpResponseMessage response;
+            T answer;
             try
             {
-                response = await _http.SendAsync(request, completion, ct);
+                answer = await send(_endpoints[index], body);
             }
-            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
+            catch (Http1ConnectException e)
             {
                 lastFailure = e;
                 continue;
             }
             Volatile.Write(ref _current, index);
-            if (response.IsSuccessStatusCode) return response;
-            using (response)
-            {
-                throw await ErrorOf(response, ct);
-            }
+            return answer;
         }
         throw new DatastoreException(DatastoreErrorCode.Unavailable,
             $"etcd is unreachable at {Endpoints} (ETCD_ENDPOINTS): {lastFailure?.Message}", inner: lastFailure);
     }
 
-    private static async Task<Exception> ErrorOf(HttpResponseMessage response, CancellationToken ct)
+    private static EtcdRequestException ErrorOf(int status, string text)
     {
-        var text = await response.Content.ReadAsStringAsync(ct);
         EtcdError? error = null;
         try
         {
@@ -126,7 +118,7 @@ internal sealed class EtcdTransport : IDisposable
         }
         return error is { Message: { } message }
             ? new EtcdRequestException(error.Code, message)
-            : new EtcdRequestException(-1, $"HTTP {(int)response.StatusCode}: {text}");
+            : new EtcdRequestException(-1, $"HTTP {status}: {text}");
     }
 
     public void Dispose() => _http.Dispose();
