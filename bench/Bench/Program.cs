@@ -9,6 +9,7 @@ return name switch
     "ipam-throughput" => await IpamBenchmarks.ThroughputAsync(options),
     "ipam-scale" => await IpamBenchmarks.ScaleAsync(options),
     "cni-latency" => await CniLatencyBenchmark.RunAsync(options),
+    "etcd-contention" => await EtcdContentionBenchmark.RunAsync(options),
     _ => Usage(),
 };
 
@@ -17,6 +18,7 @@ static int Usage()
     Console.Error.WriteLine("usage: bench/run.sh ipam-throughput [--allocs N] [--rounds N]");
     Console.Error.WriteLine("       bench/run.sh ipam-scale [--nodes N] [--pods-per-node N] [--workers N]");
     Console.Error.WriteLine("       bench/run.sh cni-latency [--pairs N]");
+    Console.Error.WriteLine("       bench/run.sh etcd-contention [--nodes N] [--pods-per-node N] [--rounds N]");
     return 2;
 }
 

@@ -213,7 +213,11 @@ internal static class IpamCommands
         var pod = new Option<string?>("--pod") { Description = "pod attribute" };
         var pool = new Option<string[]>("--pool") { Description = "use only these pools (CIDRs)", AllowMultipleArgumentsPerToken = true };
         var ip = new Option<string?>("--ip") { Description = "assign this exact address instead" };
-        var command = new Command("assign", "Hand out addresses (for workloads managed outside the CNI plugin)") { node, count, handle, v4, v6, ns, pod, pool, ip };
+        var conflicts = new Option<bool>("--conflicts")
+        {
+            Description = "print to stderr, at the end, how many compare-and-swap commits were lost to other writers and retried",
+        };
+        var command = new Command("assign", "Hand out addresses (for workloads managed outside the CNI plugin)") { node, count, handle, v4, v6, ns, pod, pool, ip, conflicts };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async store =>
         {
             var client = new IpamClient(store);
@@ -244,6 +248,7 @@ internal static class IpamCommands
                 }
                 Console.WriteLine($"{handleId} {string.Join(" ", r4.IPs.Concat(r6.IPs).Select(c => c.NetworkAddress))}");
             }
+            if (parse.GetValue(conflicts)) await Console.Error.WriteLineAsync($"conflicts: {client.Conflicts}");
             return 0;
         }));
         return command;

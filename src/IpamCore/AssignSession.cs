@@ -154,6 +154,7 @@ internal sealed class AssignSession
         }
         catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists or DatastoreErrorCode.NotFound)
         {
+            _client.CountConflict();
             return false;
         }
     }
@@ -300,6 +301,7 @@ internal sealed class AssignSession
         }
         catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.NotFound)
         {
+            _client.CountConflict();
             // Someone else moved the block or affinity on: leave it to the next request rather than fight over it.
             return null;
         }
@@ -353,6 +355,7 @@ internal sealed class AssignSession
         }
         catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists or DatastoreErrorCode.NotFound)
         {
+            _client.CountConflict();
             var reread = await Store.ReadAsync([ReadOp.Get(IpamObjects.BlockKey(cidr)), ReadOp.Get(IpamObjects.HandleKey(_handleId ?? ""))], ct);
             _blocks[cidr] = _client.DecodeBlock(reread.Single(0));
             if (_handleId is not null) _handle = IpamObjects.DecodeHandle(reread.Single(1));
@@ -407,6 +410,7 @@ internal sealed class AssignSession
             }
             catch (DatastoreException e) when (e.Code == DatastoreErrorCode.AlreadyExists)
             {
+                _client.CountConflict();
                 if (IpamObjects.DecodeAffinity(await Store.GetAsync(IpamObjects.AffinityKey(Host, cidr), ct)) is not { } existing) continue;
                 if (existing.Spec.State == BlockAffinitySpec.PendingDeletion) return null;
                 affinity = existing;
@@ -424,6 +428,7 @@ internal sealed class AssignSession
             }
             catch (DatastoreException e) when (e.Code == DatastoreErrorCode.AlreadyExists && e.Key == IpamObjects.BlockKey(cidr))
             {
+                _client.CountConflict();
                 var existing = (await _client.ReadBlocksAsync([cidr], ct))[cidr];
                 if (existing is null) continue;
                 if (existing.Block.Affinity == AffinityValue)
@@ -436,6 +441,7 @@ internal sealed class AssignSession
             }
             catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.NotFound)
             {
+                _client.CountConflict();
                 // The affinity changed under us (another process on this host confirmed it, or it was released): re-read.
             }
         }
@@ -452,6 +458,7 @@ internal sealed class AssignSession
         }
         catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.NotFound)
         {
+            _client.CountConflict();
         }
     }
 

@@ -39,6 +39,7 @@ public sealed partial class IpamClient
             }
             catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.NotFound)
             {
+                CountConflict();
             }
         }
         throw new IpamException(IpamErrorCode.TooManyRetries, "Max retries hit - excessive concurrent IPAM requests");

@@ -72,6 +72,7 @@ public sealed partial class IpamClient
             }
             catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists or DatastoreErrorCode.NotFound)
             {
+                CountConflict();
                 stored = (await ReadBlocksAsync([cidr], ct))[cidr];
                 handles.Clear();
             }
@@ -114,6 +115,7 @@ public sealed partial class IpamClient
                 }
                 catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists or DatastoreErrorCode.NotFound)
                 {
+                    CountConflict();
                     var reread = await Store.ReadAsync([ReadOp.Get(IpamObjects.BlockKey(cidr)), ReadOp.Get(IpamObjects.HandleKey(handleId))], ct);
                     stored = DecodeBlock(reread.Single(0));
                     handle = IpamObjects.DecodeHandle(reread.Single(1));

@@ -24,8 +24,17 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
     private readonly RevisionCache<StoredBlock> _blockCache = new(1024);
     private readonly RevisionCache<BlockAffinity> _affinityCache = new(1024);
     private readonly RevisionCache<PoolInfo> _poolCache = new(256);
+    private long _conflicts;
 
     public IDatastore Store { get; } = store;
+
+    /// <summary>
+    /// Compare-and-swap commits this client lost to another writer since it was created (each one re-read and retried,
+    /// or given up when the other writer's result made it moot): the contention the allocator absorbed.
+    /// </summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
+
+    internal void CountConflict() => Interlocked.Increment(ref _conflicts);
 
     internal TimeProvider Clock => _clock;
 
@@ -126,6 +135,7 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
             }
             catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists)
             {
+                CountConflict();
             }
         }
         throw new IpamException(IpamErrorCode.TooManyRetries, "Max retries hit - excessive concurrent IPAM requests");

@@ -12,7 +12,8 @@ namespace CniNet.Tests.Property;
 
 /// <summary>
 /// Random operation sequences on several simulated nodes and pools, some run concurrently from separate connections to
-/// one real SQLite file, checked after every step against the invariants Calico's IPAM must keep.
+/// one real SQLite file, checked after every step against the invariants Calico's IPAM must keep. The same scenarios
+/// run on a real etcd in <see cref="IpamEtcdStoreProperties"/>.
 /// </summary>
 public sealed class IpamStoreProperties
 {
@@ -51,9 +52,20 @@ public sealed class IpamStoreProperties
         select new Scenario(strict, cooldown, reserve, ops);
 
     [Fact]
-    public void Random_concurrent_operations_keep_every_ipam_invariant()
+    public void Random_concurrent_operations_keep_every_ipam_invariant() => CheckScenarios(40, OnSqliteAsync);
+
+    /// <summary>
+    /// Runs <paramref name="maxTest"/> random scenarios, each on a fresh, empty store that <paramref name="withFreshStore"/>
+    /// provides: it calls the scenario with the store and a way to open more clients (connections) to the same store.
+    /// </summary>
+    internal static void CheckScenarios(int maxTest, Func<Func<IDatastore, Func<IDatastore>, Task>, Task> withFreshStore) =>
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(maxTest), Prop.ForAll(ScenarioGen.ToArbitrary(),
+            (Scenario s) => withFreshStore((store, open) => RunAsync(s, store, open)).GetAwaiter().GetResult()));
+
+    private static async Task OnSqliteAsync(Func<IDatastore, Func<IDatastore>, Task> run)
     {
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(40), Prop.ForAll(ScenarioGen.ToArbitrary(), (Scenario s) => RunAsync(s).GetAwaiter().GetResult()));
+        await using var t = new TestStore();
+        await run(t.Store, t.Open);
     }
 
     private sealed class Model
@@ -63,19 +75,18 @@ public sealed class IpamStoreProperties
         public int Next;
     }
 
-    private static async Task RunAsync(Scenario scenario)
+    private static async Task RunAsync(Scenario scenario, IDatastore store, Func<IDatastore> open)
     {
-        await using var t = new TestStore();
         var reserved = Reservations.Where((_, i) => scenario.Reserve[i]).ToList();
-        await t.ApplyAsync(
+        await TestStore.ApplyAsync(store,
             Yaml.Pool("pool-a", "10.0.0.0/26", blockSize: 28)
             + Yaml.Pool("pool-b", "10.1.0.0/27", blockSize: 29, nodeSelector: "rack == 'b'")
             + Yaml.Node("n1", "{rack: a}") + Yaml.Node("n2", "{rack: b}") + Yaml.Node("n3", "{rack: b}")
             + (reserved.Count > 0 ? Yaml.Reservation("res", reserved.Select(r => r.ToString()).ToArray()) : ""));
         var config = new IPAMConfigSpec { StrictAffinity = scenario.Strict, IpCooldownSeconds = scenario.CooldownSeconds };
-        await t.Ipam().SetConfigAsync(config);
+        await new IpamClient(store).SetConfigAsync(config);
         var clock = new ManualClock(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
-        var clients = Enumerable.Range(0, 4).Select(_ => new IpamClient(t.Open(), clock)).ToArray();
+        var clients = Enumerable.Range(0, 4).Select(_ => new IpamClient(open(), clock)).ToArray();
         var model = new Model();
         var reservations = new ReservationSet(reserved);
 
@@ -84,10 +95,10 @@ public sealed class IpamStoreProperties
             switch (op)
             {
                 case Auto auto:
-                    await AssignAsync(clients[0], auto, model, clock, reservations, t.Store, scenario.Strict);
+                    await AssignAsync(clients[0], auto, model, clock, reservations, store, scenario.Strict);
                     break;
                 case Concurrently batch:
-                    await Task.WhenAll(batch.Ops.Select((a, i) => Task.Run(() => AssignAsync(clients[i], a, model, clock, reservations, t.Store, scenario.Strict))));
+                    await Task.WhenAll(batch.Ops.Select((a, i) => Task.Run(() => AssignAsync(clients[i], a, model, clock, reservations, store, scenario.Strict))));
                     break;
                 case ReleaseHandle(var pick) when model.Handles.Count > 0:
                 {
@@ -111,7 +122,7 @@ public sealed class IpamStoreProperties
                     clock.Advance(TimeSpan.FromSeconds(seconds));
                     break;
             }
-            await CheckInvariantsAsync(t.Store, model);
+            await CheckInvariantsAsync(store, model);
         }
     }
 

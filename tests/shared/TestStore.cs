@@ -31,9 +31,12 @@ public sealed class TestStore : IAsyncDisposable
         return store;
     }
 
-    public async Task ApplyAsync(string yaml)
+    public Task ApplyAsync(string yaml) => ApplyAsync(Store, yaml);
+
+    /// <summary>Validates and applies every resource in <paramref name="yaml"/> to any store, as <c>cninetctl apply</c> does.</summary>
+    public static async Task ApplyAsync(IDatastore store, string yaml)
     {
-        var client = new ResourceClient(Store);
+        var client = new ResourceClient(store);
         var resources = ResourceDocuments.Parse(yaml);
         await client.ValidateAllAsync(resources);
         foreach (var resource in resources) await client.ApplyAsync(resource);
