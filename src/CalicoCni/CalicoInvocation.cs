@@ -81,8 +81,8 @@ public sealed class CalicoInvocation
     }
 
     /// <summary>
-    /// The datastore the Calico way: netconf <c>datastore_type</c>, <c>sqlite_path</c> and <c>etcd_endpoints</c>, then the
-    /// environment (<c>DATASTORE_TYPE</c>, <c>SQLITE_PATH</c>, <c>ETCD_ENDPOINTS</c>).
+    /// The datastore the Calico way: netconf <c>datastore_type</c>, <c>sqlite_path</c>, <c>etcd_endpoints</c> and the
+    /// <c>etcd_*_file</c> TLS files, then the environment (<c>DATASTORE_TYPE</c>, <c>SQLITE_PATH</c>, <c>ETCD_*</c>).
     /// </summary>
     public IDatastore OpenStore()
     {
@@ -92,6 +92,9 @@ public sealed class CalicoInvocation
             Type = string.IsNullOrEmpty(Conf.DatastoreType) ? fromEnv.Type : Conf.DatastoreType,
             SqlitePath = string.IsNullOrEmpty(Conf.SqlitePath) ? fromEnv.SqlitePath : Conf.SqlitePath,
             EtcdEndpoints = string.IsNullOrEmpty(Conf.EtcdEndpoints) ? fromEnv.EtcdEndpoints : Conf.EtcdEndpoints,
+            EtcdCaCertFile = string.IsNullOrEmpty(Conf.EtcdCaCertFile) ? fromEnv.EtcdCaCertFile : Conf.EtcdCaCertFile,
+            EtcdCertFile = string.IsNullOrEmpty(Conf.EtcdCertFile) ? fromEnv.EtcdCertFile : Conf.EtcdCertFile,
+            EtcdKeyFile = string.IsNullOrEmpty(Conf.EtcdKeyFile) ? fromEnv.EtcdKeyFile : Conf.EtcdKeyFile,
         };
         try
         {

@@ -16,6 +16,9 @@ public sealed class CalicoNetConf
     [JsonPropertyName("datastore_type")] public string? DatastoreType { get; set; }
     [JsonPropertyName("sqlite_path")] public string? SqlitePath { get; set; }
     [JsonPropertyName("etcd_endpoints")] public string? EtcdEndpoints { get; set; }
+    [JsonPropertyName("etcd_ca_cert_file")] public string? EtcdCaCertFile { get; set; }
+    [JsonPropertyName("etcd_cert_file")] public string? EtcdCertFile { get; set; }
+    [JsonPropertyName("etcd_key_file")] public string? EtcdKeyFile { get; set; }
     [JsonPropertyName("nodename")] public string? Nodename { get; set; }
     [JsonPropertyName("nodename_file")] public string? NodenameFile { get; set; }
     [JsonPropertyName("nodename_file_optional")] public bool NodenameFileOptional { get; set; }

@@ -1,4 +1,5 @@
 using CniNet.Datastore.Etcd;
+using CniNet.Datastore.Http;
 using CniNet.Datastore.Sqlite;
 
 namespace CniNet.Datastore;
@@ -6,10 +7,17 @@ namespace CniNet.Datastore;
 /// <summary>
 /// Which store to use, chosen the calicoctl way: <c>DATASTORE_TYPE</c> (default <c>sqlite</c>, the embedded store)
 /// and, for SQLite, <c>SQLITE_PATH</c> (default <see cref="SqliteDatastore.DefaultPath"/>); for <c>etcdv3</c>,
-/// <c>ETCD_ENDPOINTS</c> (comma-separated http URLs, default <see cref="DefaultEtcdEndpoints"/>, as calicoctl).
+/// <c>ETCD_ENDPOINTS</c> (comma-separated http or https URLs, default <see cref="DefaultEtcdEndpoints"/>, as calicoctl)
+/// and for https <c>ETCD_CA_CERT_FILE</c>, <c>ETCD_CERT_FILE</c>, <c>ETCD_KEY_FILE</c> (PEM).
 /// </summary>
 public sealed record DatastoreConfig(string Type, string SqlitePath, string EtcdEndpoints = DatastoreConfig.DefaultEtcdEndpoints)
 {
+    public string? EtcdCaCertFile { get; init; }
+
+    public string? EtcdCertFile { get; init; }
+
+    public string? EtcdKeyFile { get; init; }
+
     public const string Sqlite = "sqlite";
     public const string Etcd = "etcdv3";
     public const string DefaultEtcdEndpoints = "http://127.0.0.1:2379";
@@ -17,13 +25,30 @@ public sealed record DatastoreConfig(string Type, string SqlitePath, string Etcd
     public static DatastoreConfig FromEnvironment() => new(
         Environment.GetEnvironmentVariable("DATASTORE_TYPE") is { Length: > 0 } type ? type : Sqlite,
         Environment.GetEnvironmentVariable("SQLITE_PATH") is { Length: > 0 } path ? path : SqliteDatastore.DefaultPath,
-        Environment.GetEnvironmentVariable("ETCD_ENDPOINTS") is { Length: > 0 } endpoints ? endpoints : DefaultEtcdEndpoints);
+        Environment.GetEnvironmentVariable("ETCD_ENDPOINTS") is { Length: > 0 } endpoints ? endpoints : DefaultEtcdEndpoints)
+    {
+        EtcdCaCertFile = Environment.GetEnvironmentVariable("ETCD_CA_CERT_FILE"),
+        EtcdCertFile = Environment.GetEnvironmentVariable("ETCD_CERT_FILE"),
+        EtcdKeyFile = Environment.GetEnvironmentVariable("ETCD_KEY_FILE"),
+    };
 
     public IDatastore Open() => Type switch
     {
         Sqlite => SqliteDatastore.Open(SqlitePath),
-        Etcd => EtcdDatastore.Open(EtcdEndpoints),
+        Etcd => EtcdDatastore.Open(EtcdEndpoints, EtcdTls()),
         _ => throw new DatastoreException(DatastoreErrorCode.Unavailable,
             $"datastore type \"{Type}\" is not supported by this build (supported: {Sqlite}, {Etcd})"),
     };
+
+    private Http1Tls EtcdTls()
+    {
+        try
+        {
+            return Http1Tls.FromPemFiles(EtcdCaCertFile, EtcdCertFile, EtcdKeyFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new DatastoreException(DatastoreErrorCode.Unavailable, $"etcd TLS files (ETCD_CA_CERT_FILE, ETCD_CERT_FILE, ETCD_KEY_FILE): {e.Message}", inner: e);
+        }
+    }
 }

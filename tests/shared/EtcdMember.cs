@@ -14,12 +14,15 @@ public sealed class EtcdMember : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string _initialCluster;
+    private readonly TestPki? _tls;
     private readonly Queue<string> _log = new();
     private Process? _process;
 
     /// <param name="initialCluster">Every member's <c>name=peer URL</c>, comma-separated (etcd's <c>--initial-cluster</c>).</param>
-    public EtcdMember(string name, string dataDirectory, int clientPort, int peerPort, string initialCluster)
+    /// <param name="tls">Serve clients over https with these certificates and demand a client certificate its CA signed.</param>
+    public EtcdMember(string name, string dataDirectory, int clientPort, int peerPort, string initialCluster, TestPki? tls = null)
     {
+        _tls = tls;
         Name = name;
         DataDirectory = dataDirectory;
         ClientPort = clientPort;
@@ -35,7 +38,7 @@ public sealed class EtcdMember : IDisposable
 
     public int PeerPort { get; }
 
-    public Uri Endpoint => new($"http://127.0.0.1:{ClientPort}");
+    public Uri Endpoint => new($"{(_tls is null ? "http" : "https")}://127.0.0.1:{ClientPort}");
 
     public string PeerUrl => $"http://127.0.0.1:{PeerPort}";
 
@@ -79,6 +82,15 @@ public sealed class EtcdMember : IDisposable
                      "--initial-cluster-token", $"cninet-{Path.GetFileName(Path.GetDirectoryName(DataDirectory))}",
                  })
             info.ArgumentList.Add(arg);
+        if (_tls is not null)
+        {
+            foreach (var arg in new[]
+                     {
+                         "--cert-file", _tls.ServerCertFile, "--key-file", _tls.ServerKeyFile,
+                         "--client-cert-auth", "--trusted-ca-file", _tls.CaFile,
+                     })
+                info.ArgumentList.Add(arg);
+        }
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{Binary} did not start");
         _process = process;
         // etcd logs to stderr; the pipe must be drained or etcd blocks. The tail explains a failed start.
@@ -98,7 +110,14 @@ public sealed class EtcdMember : IDisposable
     public void WaitHealthy()
     {
         var process = _process ?? throw new InvalidOperationException($"etcd {Name} is not running");
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
+        var handler = new SocketsHttpHandler { UseProxy = false };
+        if (_tls is not null)
+        {
+            // The test's own health probe: it presents the client certificate and trusts the server it just started.
+            handler.SslOptions.ClientCertificates = [System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(_tls.ClientCertFile, _tls.ClientKeyFile)];
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        }
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
         {

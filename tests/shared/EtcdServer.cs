@@ -10,11 +10,17 @@ public sealed class EtcdServer : IDisposable
     private readonly EtcdMember _member;
 
     public EtcdServer()
+        : this(null)
+    {
+    }
+
+    /// <param name="tls">Serve https with these certificates and require client certificates.</param>
+    internal EtcdServer(TestPki? tls)
     {
         _directory = EtcdMember.NewDataRoot();
         var peerPort = EtcdMember.FreePort();
         _member = new EtcdMember("cninet-test", Path.Combine(_directory, "data"), EtcdMember.FreePort(), peerPort,
-            $"cninet-test=http://127.0.0.1:{peerPort}");
+            $"cninet-test=http://127.0.0.1:{peerPort}", tls);
         try
         {
             _member.Start();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CniNet.Datastore.Http;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -38,22 +39,23 @@ public sealed class EtcdDatastore : IDatastore
     /// <param name="endpoints">Client URLs (http only), tried in order when one cannot be reached.</param>
     /// <param name="keyRoot">The root of every key (see <see cref="EtcdKeyLayout"/>).</param>
     /// <param name="pageSize">How many keys one range request returns before the list continues with another.</param>
+    /// <param name="tls">For https endpoints: the CA and the client certificate (the system's roots when null).</param>
     public EtcdDatastore(IReadOnlyList<Uri> endpoints, string keyRoot = EtcdKeyLayout.DefaultRoot, int pageSize = DefaultPageSize,
-        TimeSpan? requestTimeout = null)
+        TimeSpan? requestTimeout = null, Http1Tls? tls = null)
     {
         foreach (var endpoint in endpoints)
         {
-            if (endpoint.Scheme != Uri.UriSchemeHttp)
-                throw new DatastoreException(DatastoreErrorCode.Unavailable, $"etcd endpoint {endpoint}: only http:// endpoints are supported so far");
+            if (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)
+                throw new DatastoreException(DatastoreErrorCode.Unavailable, $"etcd endpoint {endpoint}: http:// or https:// expected");
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         Layout = new EtcdKeyLayout(keyRoot);
         _pageSize = pageSize;
-        _etcd = new EtcdTransport(endpoints, requestTimeout ?? TimeSpan.FromSeconds(30));
+        _etcd = new EtcdTransport(endpoints, requestTimeout ?? TimeSpan.FromSeconds(30), tls);
     }
 
     /// <summary>Opens a client on the comma-separated endpoints of <c>ETCD_ENDPOINTS</c>.</summary>
-    public static EtcdDatastore Open(string endpoints, string keyRoot = EtcdKeyLayout.DefaultRoot)
+    public static EtcdDatastore Open(string endpoints, Http1Tls? tls = null, string keyRoot = EtcdKeyLayout.DefaultRoot)
     {
         var uris = new List<Uri>();
         foreach (var endpoint in endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -63,7 +65,7 @@ public sealed class EtcdDatastore : IDatastore
             uris.Add(uri);
         }
         if (uris.Count == 0) throw new DatastoreException(DatastoreErrorCode.Unavailable, "ETCD_ENDPOINTS names no endpoint");
-        return new EtcdDatastore(uris, keyRoot);
+        return new EtcdDatastore(uris, keyRoot, tls: tls);
     }
 
     public EtcdKeyLayout Layout { get; }

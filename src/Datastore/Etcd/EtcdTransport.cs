@@ -22,14 +22,15 @@ internal sealed class EtcdTransport : IDisposable
 {
     private const string Json = "application/json";
 
-    private readonly Http1Client _http = new(TimeSpan.FromSeconds(5));
+    private readonly Http1Client _http;
     private readonly IReadOnlyList<Uri> _endpoints;
     private readonly TimeSpan _requestTimeout;
     private int _current;
     private long _requests;
 
-    public EtcdTransport(IReadOnlyList<Uri> endpoints, TimeSpan requestTimeout)
+    public EtcdTransport(IReadOnlyList<Uri> endpoints, TimeSpan requestTimeout, Http1Tls? tls)
     {
+        _http = new Http1Client(TimeSpan.FromSeconds(5), tls);
         if (endpoints.Count == 0) throw new ArgumentException("at least one etcd endpoint is needed", nameof(endpoints));
         _endpoints = endpoints;
         _requestTimeout = requestTimeout;

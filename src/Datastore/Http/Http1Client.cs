@@ -4,11 +4,11 @@ namespace CniNet.Datastore.Http;
 
 /// <summary>
 /// A small HTTP/1.1 client for the datastore backends: POST with a body, the answer read whole or as a stream, kept-alive
-/// connections reused per endpoint. It exists because <c>HttpClient</c> brings HTTP/2, HTTP/3, QUIC and TLS into every
+/// connections reused per endpoint, TLS for https endpoints. It exists because <c>HttpClient</c> brings HTTP/2, HTTP/3, QUIC and TLS into every
 /// executable that links a backend, and a CNI plugin pays for each linked type at every start (once per pod); a
 /// datastore answer needs none of that.
 /// </summary>
-public sealed class Http1Client(TimeSpan connectTimeout) : IDisposable
+public sealed class Http1Client(TimeSpan connectTimeout, Http1Tls? tls = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentBag<Http1Connection>> _idle = new(StringComparer.Ordinal);
 
@@ -40,7 +40,7 @@ public sealed class Http1Client(TimeSpan connectTimeout) : IDisposable
     /// </summary>
     public async Task<(int Status, Stream Body)> PostStreamingAsync(Uri endpoint, string path, byte[] body, string contentType, CancellationToken ct)
     {
-        var connection = await Http1Connection.OpenAsync(endpoint, connectTimeout, ct);
+        var connection = await Http1Connection.OpenAsync(endpoint, connectTimeout, tls, ct);
         try
         {
             await connection.WriteRequestAsync(endpoint, path, body, contentType, ct);
@@ -64,7 +64,7 @@ public sealed class Http1Client(TimeSpan connectTimeout) : IDisposable
                 idle.Dispose();
             }
         }
-        return await Http1Connection.OpenAsync(endpoint, connectTimeout, ct);
+        return await Http1Connection.OpenAsync(endpoint, connectTimeout, tls, ct);
     }
 
     private void Return(Uri endpoint, Http1Connection connection) =>

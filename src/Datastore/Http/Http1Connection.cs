@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 
 namespace CniNet.Datastore.Http;
@@ -11,21 +13,22 @@ internal sealed class Http1Connection : IDisposable
 {
     private const int MaxHeaderBytes = 64 * 1024;
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly byte[] _buffer = new byte[16 * 1024];
     private int _start;
     private int _end;
 
-    private Http1Connection(Socket socket)
+    private Http1Connection(Socket socket, Stream stream)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
     }
 
     /// <summary>False once the peer closed its side (a pooled connection the server timed out).</summary>
     public bool IsReusable => _start == _end && !(_socket.Poll(0, SelectMode.SelectRead) && _socket.Available == 0);
 
-    public static async Task<Http1Connection> OpenAsync(Uri endpoint, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Connects (and for https, completes the TLS handshake) within <paramref name="timeout"/>.</summary>
+    public static async Task<Http1Connection> OpenAsync(Uri endpoint, TimeSpan timeout, Http1Tls? tls, CancellationToken ct)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -33,7 +36,6 @@ internal sealed class Http1Connection : IDisposable
         try
         {
             await socket.ConnectAsync(endpoint.Host, endpoint.Port, limit.Token);
-            return new Http1Connection(socket);
         }
         catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
@@ -43,6 +45,25 @@ internal sealed class Http1Connection : IDisposable
         catch
         {
             socket.Dispose();
+            throw;
+        }
+        var network = new NetworkStream(socket, ownsSocket: true);
+        if (endpoint.Scheme != Uri.UriSchemeHttps) return new Http1Connection(socket, network);
+        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync((tls ?? Http1Tls.SystemRoots).Options(endpoint.IdnHost), limit.Token);
+            return new Http1Connection(socket, ssl);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            await ssl.DisposeAsync();
+            // Nothing was sent: a failed handshake is as much "no connection" as a refused one.
+            throw new Http1ConnectException($"TLS with {endpoint.Authority} failed: {e.Message}", e);
+        }
+        catch
+        {
+            await ssl.DisposeAsync();
             throw;
         }
     }
