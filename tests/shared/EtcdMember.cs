@@ -15,14 +15,18 @@ public sealed class EtcdMember : IDisposable
 
     private readonly string _initialCluster;
     private readonly TestPki? _tls;
+    private readonly string? _netns;
     private readonly Queue<string> _log = new();
     private Process? _process;
 
     /// <param name="initialCluster">Every member's <c>name=peer URL</c>, comma-separated (etcd's <c>--initial-cluster</c>).</param>
     /// <param name="tls">Serve clients over https with these certificates and demand a client certificate its CA signed.</param>
-    public EtcdMember(string name, string dataDirectory, int clientPort, int peerPort, string initialCluster, TestPki? tls = null)
+    /// <param name="netns">Run inside this network namespace (its loopback), for clients that run there too.</param>
+    public EtcdMember(string name, string dataDirectory, int clientPort, int peerPort, string initialCluster, TestPki? tls = null,
+        string? netns = null)
     {
         _tls = tls;
+        _netns = netns;
         Name = name;
         DataDirectory = dataDirectory;
         ClientPort = clientPort;
@@ -66,12 +70,15 @@ public sealed class EtcdMember : IDisposable
     {
         if (IsRunning) throw new InvalidOperationException($"etcd {Name} is already running");
         var client = Endpoint.ToString().TrimEnd('/');
-        var info = new ProcessStartInfo(Binary)
+        // `ip netns exec` execs etcd in place: the process is etcd itself, so Kill reaches it.
+        var info = new ProcessStartInfo(_netns is null ? Binary : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (_netns is not null)
+            foreach (var arg in new[] { "netns", "exec", _netns, Binary }) info.ArgumentList.Add(arg);
         // On a restart the data directory already holds the membership and etcd ignores the --initial-* flags.
         foreach (var arg in new[]
                  {
@@ -124,7 +131,7 @@ public sealed class EtcdMember : IDisposable
             if (process.HasExited) throw new InvalidOperationException($"etcd {Name} exited with {process.ExitCode}:\n{Log()}");
             try
             {
-                var health = http.GetStringAsync(new Uri(Endpoint, "/health")).GetAwaiter().GetResult();
+                var health = _netns is null ? http.GetStringAsync(new Uri(Endpoint, "/health")).GetAwaiter().GetResult() : HealthInNamespace();
                 if (health.Contains("\"true\"", StringComparison.Ordinal)) return;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -134,6 +141,18 @@ public sealed class EtcdMember : IDisposable
             Thread.Sleep(100);
         }
         throw new TimeoutException($"etcd {Name} on {Endpoint} not healthy within {StartTimeout.TotalSeconds} s:\n{Log()}");
+    }
+
+    /// <summary>The health answer asked from inside the namespace, where this process cannot reach.</summary>
+    private string HealthInNamespace()
+    {
+        var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "netns", "exec", _netns!, "curl", "-s", "--max-time", "2", new Uri(Endpoint, "/health").ToString() })
+            info.ArgumentList.Add(arg);
+        using var curl = Process.Start(info)!;
+        var answer = curl.StandardOutput.ReadToEnd();
+        curl.WaitForExit();
+        return answer;
     }
 
     /// <summary>SIGKILL: no goodbye to the peers or the clients, as a crashed machine.</summary>

@@ -15,12 +15,13 @@ public sealed class EtcdServer : IDisposable
     }
 
     /// <param name="tls">Serve https with these certificates and require client certificates.</param>
-    internal EtcdServer(TestPki? tls)
+    /// <param name="netns">Run inside this network namespace.</param>
+    internal EtcdServer(TestPki? tls, string? netns = null)
     {
         _directory = EtcdMember.NewDataRoot();
         var peerPort = EtcdMember.FreePort();
         _member = new EtcdMember("cninet-test", Path.Combine(_directory, "data"), EtcdMember.FreePort(), peerPort,
-            $"cninet-test=http://127.0.0.1:{peerPort}", tls);
+            $"cninet-test=http://127.0.0.1:{peerPort}", tls, netns);
         try
         {
             _member.Start();
