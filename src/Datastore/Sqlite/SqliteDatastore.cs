@@ -12,6 +12,11 @@ namespace CniNet.Datastore.Sqlite;
 /// Like etcd's MVCC store, every version is written once, to <c>history</c> (which watches replay), and an object row
 /// only points at its current version: a write costs one copy of the value, not two. Compaction drops old versions
 /// but never an object's current one.
+/// <para>
+/// Reads are served from memory where SQLite proves nothing changed: <c>PRAGMA data_version</c> moves only when another
+/// connection commits, and this connection's own commits update what it remembers. A warm allocation therefore reads
+/// only what it has never seen (the new pod's handle), not the pools, settings, node and affinities again.
+/// </para>
 /// </summary>
 public sealed class SqliteDatastore : IDatastore
 {
@@ -24,8 +29,33 @@ public sealed class SqliteDatastore : IDatastore
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly long _retainedRevisions;
-    private readonly SqliteCommand _get, _head, _list, _listNs, _listPrefix, _revision, _bumpRevision, _insert, _update, _delete, _event, _events, _compacted;
+    private readonly SqliteCommand _get, _head, _list, _listNs, _listPrefix, _revision, _bumpRevision, _insert, _update, _delete, _event,
+        _eventOverCurrent, _events, _compacted, _beginRead, _beginWrite, _end, _rollback;
+    private readonly Dictionary<ResourceKey, KvEntry?> _knownObjects = [];
+    private readonly Dictionary<ListOp, KvEntry[]> _knownLists = [];
+    private long _knownDataVersion = -1;
     private long _roundTrips;
+
+    /// <summary>Bounds the objects remembered between reads (about a block's value each at most); full means start over.</summary>
+    private const int KnownObjectsCapacity = 4096;
+
+    private const int KnownListsCapacity = 256;
+
+    /// <summary>
+    /// A connection that has committed this many times hands checkpoints to a <see cref="WalCheckpointer"/>; a process
+    /// that commits once or twice (a CNI plugin) never starts one and checkpoints inline as SQLite does by default.
+    /// </summary>
+    private const int CommitsPerBackgroundCheckpoint = 256;
+
+    /// <summary>
+    /// With a checkpointer, the connection's own autocheckpoint stays as a bound: it only finishes what the checkpointer
+    /// left (a busy writer keeps appending while a pass runs, so the WAL never restarts without it).
+    /// </summary>
+    private const int FallbackAutocheckpointPages = 40_000;
+
+    private WalCheckpointer? _checkpointer;
+    private bool _checkpointerFailed;
+    private int _commitsSinceCheckpoint;
 
     static SqliteDatastore() => SQLitePCL.Batteries_V2.Init();
 
@@ -39,14 +69,23 @@ public sealed class SqliteDatastore : IDatastore
         _list = Command(current + " WHERE o.kind = $kind ORDER BY o.ns, o.name");
         _listNs = Command(current + " WHERE o.kind = $kind AND o.ns = $ns ORDER BY o.name");
         _listPrefix = Command(current + " WHERE o.kind = $kind AND o.name >= $low AND o.name < $high ORDER BY o.ns, o.name");
-        _revision = Command("SELECT v FROM meta WHERE k = 'revision'");
+        // data_version is read in the snapshot the batch reads: it says whether another connection committed since.
+        _revision = Command("SELECT (SELECT v FROM meta WHERE k = 'revision'), data_version FROM pragma_data_version");
         _bumpRevision = Command("UPDATE meta SET v = v + 1 WHERE k = 'revision' RETURNING v");
-        _insert = Command("INSERT INTO objects(kind, ns, name, rev, version, uid, created, labels) VALUES($kind, $ns, $name, $rev, $version, $uid, $created, $labels)");
+        _insert = Command("INSERT INTO objects(kind, ns, name, rev, version, uid, created, labels) VALUES($kind, $ns, $name, $rev, $version, $uid, $created, $labels) ON CONFLICT DO NOTHING");
         _update = Command("UPDATE objects SET rev = $rev, version = $version, labels = $labels WHERE kind = $kind AND ns = $ns AND name = $name");
         _delete = Command("DELETE FROM objects WHERE kind = $kind AND ns = $ns AND name = $name");
         _event = Command("INSERT INTO history(rev, kind, ns, name, type, uid, created, value) VALUES($rev, $kind, $ns, $name, $type, $uid, $created, $value) RETURNING id");
+        // The compare of an update and its new version in one statement: no row comes back when the object is missing
+        // or has moved on, and only then is the head read to say which.
+        _eventOverCurrent = Command("INSERT INTO history(rev, kind, ns, name, type, uid, created, value) SELECT $rev, kind, ns, name, $type, uid, created, $value "
+                                    + "FROM objects WHERE kind = $kind AND ns = $ns AND name = $name AND rev = $expected RETURNING id, uid, created");
         _events = Command("SELECT rev, ns, name, type, uid, created, value FROM history WHERE kind = $kind AND rev > $after ORDER BY rev, id LIMIT 1000");
         _compacted = Command("SELECT v FROM meta WHERE k = 'compacted'");
+        _beginRead = Command("BEGIN");
+        _beginWrite = Command("BEGIN IMMEDIATE");
+        _end = Command("COMMIT");
+        _rollback = Command("ROLLBACK");
     }
 
     public long RoundTrips => Interlocked.Read(ref _roundTrips);
@@ -159,15 +198,15 @@ public sealed class SqliteDatastore : IDatastore
         try
         {
             Interlocked.Increment(ref _roundTrips);
-            using var tx = _connection.BeginTransaction(deferred: true);
-            var revision = Scalar(_revision, tx);
+            using var tx = Begin(write: false);
+            var revision = RevisionAndDataVersion();
             var answers = new IReadOnlyList<KvEntry>[ops.Count];
             for (var i = 0; i < ops.Count; i++)
             {
                 answers[i] = ops[i] switch
                 {
-                    GetOp get => Find(get.Key, tx) is { } found ? [found] : [],
-                    ListOp list => List(list, tx),
+                    GetOp get => KnownOrFind(get.Key) is { } found ? [found] : [],
+                    ListOp list => KnownOrList(list),
                     _ => throw new ArgumentException($"unknown read operation {ops[i]}"),
                 };
             }
@@ -176,6 +215,7 @@ public sealed class SqliteDatastore : IDatastore
         }
         catch (SqliteException e)
         {
+            Forget();
             throw Unavailable(e);
         }
         finally
@@ -191,16 +231,19 @@ public sealed class SqliteDatastore : IDatastore
         try
         {
             Interlocked.Increment(ref _roundTrips);
-            using var tx = _connection.BeginTransaction(deferred: false);
-            var revision = Scalar(_bumpRevision, tx);
+            using var tx = Begin(write: true);
+            var revision = Scalar(_bumpRevision);
             var results = new KvEntry?[ops.Count];
-            for (var i = 0; i < ops.Count; i++) results[i] = Apply(ops[i], revision, tx);
+            for (var i = 0; i < ops.Count; i++) results[i] = Apply(ops[i], revision);
             tx.Commit();
+            for (var i = 0; i < ops.Count; i++) Remember(ops[i].Key, results[i]);
+            RequestCheckpoint();
             if (revision % 256 == 0 && revision > _retainedRevisions) Compact(revision - _retainedRevisions);
             return results;
         }
         catch (SqliteException e)
         {
+            Forget();
             throw Unavailable(e);
         }
         finally
@@ -209,31 +252,60 @@ public sealed class SqliteDatastore : IDatastore
         }
     }
 
-    private KvEntry? Apply(WriteOp op, long revision, SqliteTransaction tx)
+    /// <summary>Counts a commit and, past the threshold, asks the background checkpointer for a pass.</summary>
+    private void RequestCheckpoint()
     {
-        var current = op.Kind == WriteKind.Delete ? Find(op.Key, tx) : Head(op.Key, tx);
+        if (_checkpointerFailed || ++_commitsSinceCheckpoint < CommitsPerBackgroundCheckpoint) return;
+        _commitsSinceCheckpoint = 0;
+        if (_checkpointer is null)
+        {
+            try
+            {
+                _checkpointer = new WalCheckpointer(_connection.ConnectionString);
+                Execute(_connection, $"PRAGMA wal_autocheckpoint = {FallbackAutocheckpointPages}");
+            }
+            catch (SqliteException)
+            {
+                // The commit has succeeded; without a checkpointer the connection keeps checkpointing inline.
+                _checkpointer?.Dispose();
+                _checkpointer = null;
+                _checkpointerFailed = true;
+                return;
+            }
+        }
+        _checkpointer.Request();
+    }
+
+    /// <summary>
+    /// One write inside the commit's transaction. A create and an update each cost two statements (the version, then the
+    /// object row) with their condition inside them; a failed condition throws and the caller rolls the whole commit back.
+    /// </summary>
+    private KvEntry? Apply(WriteOp op, long revision)
+    {
         switch (op.Kind)
         {
             case WriteKind.Create:
-                if (current is not null) throw DatastoreException.AlreadyExists(op.Key);
                 var created = new KvEntry(op.Key, Required(op), revision, Guid.NewGuid().ToString(), DateTime.UtcNow);
-                Run(_insert, tx, op.Key, revision, AppendVersion(WatchEventType.Added, created, tx), created.Uid, created.Created, op.Labels);
+                var version = AppendVersion(WatchEventType.Added, created);
+                if (Run(_insert, op.Key, revision, version, created.Uid, created.Created, op.Labels) == 0) throw DatastoreException.AlreadyExists(op.Key);
                 return created;
             case WriteKind.Update:
-                if (current is null) throw DatastoreException.NotFound(op.Key);
-                if (op.Revision != current.Revision)
-                    throw DatastoreException.Conflict(op.Key, $"revision {op.Revision} was read, the store has {current.Revision}");
-                var updated = current with { Value = Required(op), Revision = revision };
-                Run(_update, tx, op.Key, revision, AppendVersion(WatchEventType.Modified, updated, tx), null, null, op.Labels);
-                return updated;
+                if (AppendVersionOverCurrent(op, revision) is not { } updated)
+                {
+                    if (Head(op.Key) is not { } head) throw DatastoreException.NotFound(op.Key);
+                    throw DatastoreException.Conflict(op.Key, $"revision {op.Revision} was read, the store has {head.Revision}");
+                }
+                Run(_update, op.Key, revision, updated.Version, null, null, op.Labels);
+                return updated.Entry;
             case WriteKind.Delete:
+                var current = Find(op.Key);
                 if (current is null) throw DatastoreException.NotFound(op.Key);
                 if (op.Revision is { } rev && rev != current.Revision)
                     throw DatastoreException.Conflict(op.Key, $"revision {rev} was read, the store has {current.Revision}");
                 if (op.Uid is { } uid && uid != current.Uid)
                     throw DatastoreException.Conflict(op.Key, $"UID {uid} was read, the store has {current.Uid}");
-                AppendVersion(WatchEventType.Deleted, current with { Revision = revision }, tx);
-                Run(_delete, tx, op.Key, null, null, null, null, null);
+                AppendVersion(WatchEventType.Deleted, current with { Revision = revision });
+                Run(_delete, op.Key, null, null, null, null, null);
                 return null;
             default:
                 throw new ArgumentException($"unknown write kind {op.Kind}");
@@ -273,12 +345,12 @@ public sealed class SqliteDatastore : IDatastore
         try
         {
             Interlocked.Increment(ref _roundTrips);
-            using var tx = _connection.BeginTransaction(deferred: true);
-            var compacted = Scalar(_compacted, tx);
+            using var tx = Begin(write: false);
+            var compacted = Scalar(_compacted);
             if (after < compacted)
                 throw new DatastoreException(DatastoreErrorCode.Compacted,
                     $"watch of {kind} from revision {after}: history up to {compacted} was compacted; re-list and watch again");
-            _events.Transaction = tx;
+            _events.Transaction = null;
             _events.Parameters["$kind"].Value = kind;
             _events.Parameters["$after"].Value = after;
             var events = new List<WatchEvent>();
@@ -334,25 +406,83 @@ public sealed class SqliteDatastore : IDatastore
         tx.Commit();
     }
 
-    private KvEntry? Find(ResourceKey key, SqliteTransaction tx)
+    /// <summary>
+    /// The store revision, read in the batch's snapshot; when another connection has committed since the last read,
+    /// everything remembered is forgotten first.
+    /// </summary>
+    private long RevisionAndDataVersion()
     {
-        using var reader = Bind(_get, key, tx).ExecuteReader();
+        _revision.Transaction = null;
+        using var reader = _revision.ExecuteReader();
+        reader.Read();
+        var dataVersion = reader.GetInt64(1);
+        if (dataVersion != _knownDataVersion)
+        {
+            Forget();
+            _knownDataVersion = dataVersion;
+        }
+        return reader.GetInt64(0);
+    }
+
+    private KvEntry? KnownOrFind(ResourceKey key)
+    {
+        if (_knownObjects.TryGetValue(key, out var known)) return known;
+        var found = Find(key);
+        RememberRead(key, found);
+        return found;
+    }
+
+    private IReadOnlyList<KvEntry> KnownOrList(ListOp op)
+    {
+        // Label-selected lists are not remembered: selectors compare by reference.
+        if (op.Labels is not null) return List(op);
+        if (_knownLists.TryGetValue(op, out var known)) return known;
+        var items = List(op).ToArray();
+        if (_knownLists.Count >= KnownListsCapacity) _knownLists.Clear();
+        _knownLists[op] = items;
+        return items;
+    }
+
+    private void RememberRead(ResourceKey key, KvEntry? entry)
+    {
+        if (_knownObjects.Count >= KnownObjectsCapacity) _knownObjects.Clear();
+        _knownObjects[key] = entry;
+    }
+
+    /// <summary>After this connection's own commit: the written objects are known exactly, lists of their kinds are not.</summary>
+    private void Remember(ResourceKey key, KvEntry? written)
+    {
+        RememberRead(key, written);
+        if (_knownLists.Count == 0) return;
+        foreach (var list in _knownLists.Keys.Where(l => l.Kind == key.Kind).ToList()) _knownLists.Remove(list);
+    }
+
+    private void Forget()
+    {
+        _knownObjects.Clear();
+        _knownLists.Clear();
+        _knownDataVersion = -1;
+    }
+
+    private KvEntry? Find(ResourceKey key)
+    {
+        using var reader = Bind(_get, key).ExecuteReader();
         return reader.Read()
             ? new KvEntry(key, (byte[])reader.GetValue(3), reader.GetInt64(0), reader.GetString(1), new DateTime(reader.GetInt64(2), DateTimeKind.Utc))
             : null;
     }
 
     /// <summary>The current revision, UID and creation time of an object, without its value.</summary>
-    private KvEntry? Head(ResourceKey key, SqliteTransaction tx)
+    private KvEntry? Head(ResourceKey key)
     {
-        using var reader = Bind(_head, key, tx).ExecuteReader();
+        using var reader = Bind(_head, key).ExecuteReader();
         return reader.Read() ? new KvEntry(key, [], reader.GetInt64(0), reader.GetString(1), new DateTime(reader.GetInt64(2), DateTimeKind.Utc)) : null;
     }
 
-    private List<KvEntry> List(ListOp op, SqliteTransaction tx)
+    private List<KvEntry> List(ListOp op)
     {
         var command = op.NamePrefix is not null ? _listPrefix : op.Namespace is null ? _list : _listNs;
-        command.Transaction = tx;
+        command.Transaction = null;
         command.Parameters["$kind"].Value = op.Kind;
         if (op.NamePrefix is not null)
         {
@@ -379,10 +509,27 @@ public sealed class SqliteDatastore : IDatastore
     private static Dictionary<string, string>? DecodeLabels(string? json) =>
         json is null ? null : JsonSerializer.Deserialize(json, ModelJsonContext.Default.DictionaryStringString);
 
-    /// <summary>Logs a version of an object; returns its row, which the object row points at while it is current.</summary>
-    private long AppendVersion(WatchEventType type, KvEntry entry, SqliteTransaction tx)
+    /// <summary>
+    /// Logs the new version of an object that is still at the revision the update read; null when it is missing or has
+    /// moved on (nothing was written then).
+    /// </summary>
+    private (KvEntry Entry, long Version)? AppendVersionOverCurrent(WriteOp op, long revision)
     {
-        _event.Transaction = tx;
+        var command = Bind(_eventOverCurrent, op.Key);
+        command.Parameters["$rev"].Value = revision;
+        command.Parameters["$type"].Value = (int)WatchEventType.Modified;
+        command.Parameters["$value"].Value = Required(op);
+        command.Parameters["$expected"].Value = op.Revision ?? (object)DBNull.Value;
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        var entry = new KvEntry(op.Key, op.Value!, revision, reader.GetString(1), new DateTime(reader.GetInt64(2), DateTimeKind.Utc));
+        return (entry, reader.GetInt64(0));
+    }
+
+    /// <summary>Logs a version of an object; returns its row, which the object row points at while it is current.</summary>
+    private long AppendVersion(WatchEventType type, KvEntry entry)
+    {
+        _event.Transaction = null;
         _event.Parameters["$rev"].Value = entry.Revision;
         _event.Parameters["$kind"].Value = entry.Key.Kind;
         _event.Parameters["$ns"].Value = entry.Key.Namespace;
@@ -394,21 +541,21 @@ public sealed class SqliteDatastore : IDatastore
         return (long)_event.ExecuteScalar()!;
     }
 
-    private static void Run(SqliteCommand command, SqliteTransaction tx, ResourceKey key, long? revision, long? version, string? uid,
+    private static int Run(SqliteCommand command, ResourceKey key, long? revision, long? version, string? uid,
         DateTime? created, IReadOnlyDictionary<string, string>? labels)
     {
-        Bind(command, key, tx);
+        Bind(command, key);
         Set(command, "$rev", revision);
         Set(command, "$version", version);
         Set(command, "$uid", uid);
         Set(command, "$created", created?.Ticks);
         Set(command, "$labels", labels is { Count: > 0 } ? JsonSerializer.Serialize(labels.ToDictionary(), ModelJsonContext.Default.DictionaryStringString) : null);
-        command.ExecuteNonQuery();
+        return command.ExecuteNonQuery();
     }
 
-    private static SqliteCommand Bind(SqliteCommand command, ResourceKey key, SqliteTransaction tx)
+    private static SqliteCommand Bind(SqliteCommand command, ResourceKey key)
     {
-        command.Transaction = tx;
+        command.Transaction = null;
         command.Parameters["$kind"].Value = key.Kind;
         command.Parameters["$ns"].Value = key.Namespace;
         command.Parameters["$name"].Value = key.Name;
@@ -420,10 +567,30 @@ public sealed class SqliteDatastore : IDatastore
         if (command.Parameters.Contains(name)) command.Parameters[name].Value = value ?? DBNull.Value;
     }
 
-    private long Scalar(SqliteCommand command, SqliteTransaction tx)
+    private static long Scalar(SqliteCommand command, SqliteTransaction? tx = null)
     {
         command.Transaction = tx;
         return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// A transaction through prepared BEGIN and COMMIT statements (<see cref="SqliteConnection.BeginTransaction()"/>
+    /// compiles both again every time); disposing it uncommitted rolls back whatever SQLite has not already.
+    /// </summary>
+    private Transaction Begin(bool write)
+    {
+        (write ? _beginWrite : _beginRead).ExecuteNonQuery();
+        return new Transaction(this);
+    }
+
+    private readonly struct Transaction(SqliteDatastore store) : IDisposable
+    {
+        public void Commit() => store._end.ExecuteNonQuery();
+
+        public void Dispose()
+        {
+            if (SQLitePCL.raw.sqlite3_get_autocommit(store._connection.Handle) == 0) store._rollback.ExecuteNonQuery();
+        }
     }
 
     private SqliteCommand Command(string sql)
@@ -448,8 +615,10 @@ public sealed class SqliteDatastore : IDatastore
 
     public ValueTask DisposeAsync()
     {
-        foreach (var command in new[] { _get, _head, _list, _listNs, _listPrefix, _revision, _bumpRevision, _insert, _update, _delete, _event, _events, _compacted })
+        foreach (var command in new[] { _get, _head, _list, _listNs, _listPrefix, _revision, _bumpRevision, _insert, _update, _delete, _event, _eventOverCurrent, _events, _compacted, _beginRead, _beginWrite, _end, _rollback })
             command.Dispose();
+        _checkpointer?.Dispose();
+        _checkpointer = null;
         _connection.Dispose();
         _gate.Dispose();
         return ValueTask.CompletedTask;
