@@ -20,5 +20,6 @@ namespace CniNet.Model.Resources;
 [JsonSerializable(typeof(Namespace))]
 [JsonSerializable(typeof(Pod))]
 [JsonSerializable(typeof(KubernetesNode))]
+[JsonSerializable(typeof(KubernetesNetworkPolicy))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ModelJsonContext : JsonSerializerContext;

@@ -81,6 +81,32 @@ public sealed class Selector
         return _canonical;
     }
 
+    /// <summary>
+    /// The same selector with <paramref name="prefix"/> attached to every label name, as libcalico-go's
+    /// <c>parseSelectorAttachPrefix</c> does for a rule's <c>serviceAccounts.selector</c> (prefix <c>pcsa.</c>).
+    /// </summary>
+    public Selector AttachPrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return Create(_root.Rewrite(new SelectorRewrite(prefix, all: null, global: null)), UsesGlobal);
+    }
+
+    /// <summary>
+    /// The selector an EntityRule or GlobalNetworkPolicy <c>namespaceSelector</c> becomes in the Felix model
+    /// (updateprocessors/rules.go): every label gains <paramref name="prefix"/> (<c>pcns.</c>, the labels endpoints
+    /// inherit from their namespace profile), <c>all()</c> becomes <c>has(namespaceLabel)</c> (any namespaced
+    /// endpoint) and <c>global()</c> becomes <c>!has(namespaceLabel)</c> (only non-namespaced things such as
+    /// GlobalNetworkSets).
+    /// </summary>
+    public Selector ToNamespaceSelector(string prefix, string namespaceLabel)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(namespaceLabel);
+        var inNamespace = new HasNode(namespaceLabel);
+        var rewrite = new SelectorRewrite(prefix, all: inNamespace, global: new NotNode(inNamespace));
+        return Create(_root.Rewrite(rewrite), usesGlobal: false);
+    }
+
     private static Selector Create(SelectorNode root, bool usesGlobal) =>
         ReferenceEquals(root, AllNode.Instance) ? All : new Selector(root, usesGlobal);
 }

@@ -12,6 +12,10 @@ internal abstract class SelectorNode
 
     public abstract void AppendTo(StringBuilder text);
 
+    /// <summary>The same expression with labels renamed and <c>all()</c>/<c>global()</c> replaced as
+    /// <paramref name="rewrite"/> says; nodes are immutable, so unchanged parts may be shared.</summary>
+    public abstract SelectorNode Rewrite(SelectorRewrite rewrite);
+
     // There are no escapes, so a value can never hold both quote characters; Calico prefers double quotes.
     protected static void AppendQuoted(StringBuilder text, string value)
     {
@@ -27,6 +31,8 @@ internal sealed class AllNode : SelectorNode
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) => true;
 
     public override void AppendTo(StringBuilder text) => text.Append("all()");
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => rewrite.All ?? this;
 }
 
 /// <summary>Matches everything here; it is only meaningful once rewritten in an EntityRule namespaceSelector.</summary>
@@ -37,6 +43,8 @@ internal sealed class GlobalNode : SelectorNode
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) => true;
 
     public override void AppendTo(StringBuilder text) => text.Append("global()");
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => rewrite.Global ?? this;
 }
 
 internal sealed class HasNode(string label) : SelectorNode
@@ -44,6 +52,8 @@ internal sealed class HasNode(string label) : SelectorNode
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) => labels.ContainsKey(label);
 
     public override void AppendTo(StringBuilder text) => text.Append("has(").Append(label).Append(')');
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => new HasNode(rewrite.Label(label));
 }
 
 internal sealed class NotNode(SelectorNode operand) : SelectorNode
@@ -56,6 +66,8 @@ internal sealed class NotNode(SelectorNode operand) : SelectorNode
         text.Append('!');
         operand.AppendTo(text);
     }
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => new NotNode(operand.Rewrite(rewrite));
 }
 
 internal sealed class AndNode(SelectorNode[] operands) : SelectorNode
@@ -73,6 +85,9 @@ internal sealed class AndNode(SelectorNode[] operands) : SelectorNode
     }
 
     public override void AppendTo(StringBuilder text) => AppendJoined(text, operands, " && ");
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) =>
+        new AndNode(Array.ConvertAll(operands, operand => operand.Rewrite(rewrite)));
 
     internal static void AppendJoined(StringBuilder text, SelectorNode[] operands, string separator)
     {
@@ -104,6 +119,9 @@ internal sealed class OrNode(SelectorNode[] operands) : SelectorNode
     }
 
     public override void AppendTo(StringBuilder text) => AndNode.AppendJoined(text, operands, " || ");
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) =>
+        new OrNode(Array.ConvertAll(operands, operand => operand.Rewrite(rewrite)));
 }
 
 /// <summary><c>label op "value"</c>; subclasses decide the match, and what an absent label means.</summary>
@@ -124,6 +142,8 @@ internal sealed class LabelEqualsNode(string label, string value) : LabelValueNo
 {
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
         labels.TryGetValue(Label, out var actual) && actual == Value;
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelEqualsNode(rewrite.Label(Label), Value);
 }
 
 /// <summary>True when the label is absent, as in Calico: presence needs an explicit <c>has()</c>.</summary>
@@ -131,24 +151,32 @@ internal sealed class LabelNotEqualsNode(string label, string value) : LabelValu
 {
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
         !labels.TryGetValue(Label, out var actual) || actual != Value;
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelNotEqualsNode(rewrite.Label(Label), Value);
 }
 
 internal sealed class LabelContainsNode(string label, string value) : LabelValueNode(label, "contains", value)
 {
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
         labels.TryGetValue(Label, out var actual) && actual.Contains(Value, StringComparison.Ordinal);
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelContainsNode(rewrite.Label(Label), Value);
 }
 
 internal sealed class LabelStartsWithNode(string label, string value) : LabelValueNode(label, "starts with", value)
 {
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
         labels.TryGetValue(Label, out var actual) && actual.StartsWith(Value, StringComparison.Ordinal);
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelStartsWithNode(rewrite.Label(Label), Value);
 }
 
 internal sealed class LabelEndsWithNode(string label, string value) : LabelValueNode(label, "ends with", value)
 {
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
         labels.TryGetValue(Label, out var actual) && actual.EndsWith(Value, StringComparison.Ordinal);
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelEndsWithNode(rewrite.Label(Label), Value);
 }
 
 /// <summary><c>label in {...}</c> / <c>label not in {...}</c> over a set kept sorted (ordinal) and de-duplicated,
@@ -156,6 +184,8 @@ internal sealed class LabelEndsWithNode(string label, string value) : LabelValue
 internal abstract class LabelSetNode(string label, string op, string[] sortedValues) : SelectorNode
 {
     protected string Label { get; } = label;
+
+    protected string[] SortedValues => sortedValues;
 
     protected bool SetContains(string value) => Array.BinarySearch(sortedValues, value, StringComparer.Ordinal) >= 0;
 
@@ -178,6 +208,8 @@ internal sealed class LabelInSetNode(string label, string[] sortedValues) : Labe
 {
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
         labels.TryGetValue(Label, out var actual) && SetContains(actual);
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelInSetNode(rewrite.Label(Label), SortedValues);
 }
 
 /// <summary>True when the label is absent, as in Calico.</summary>
@@ -185,4 +217,6 @@ internal sealed class LabelNotInSetNode(string label, string[] sortedValues) : L
 {
     public override bool Evaluate(IReadOnlyDictionary<string, string> labels) =>
         !labels.TryGetValue(Label, out var actual) || !SetContains(actual);
+
+    public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelNotInSetNode(rewrite.Label(Label), SortedValues);
 }

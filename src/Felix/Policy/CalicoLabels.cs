@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using CniNet.Felix.Calc;
+
+namespace CniNet.Felix.Policy;
+
+/// <summary>
+/// The labels selectors see on endpoints and network sets, as Calico builds them: the object's own labels, the
+/// <c>projectcalico.org/*</c> labels the Kubernetes conversion adds, and the labels inherited from the namespace
+/// profile <c>kns.&lt;ns&gt;</c> (<c>pcns.*</c>) and the service-account profile <c>ksa.&lt;ns&gt;.&lt;sa&gt;</c>
+/// (<c>pcsa.*</c>).
+/// </summary>
+public static class CalicoLabels
+{
+    public const string Namespace = "projectcalico.org/namespace";
+    public const string Orchestrator = "projectcalico.org/orchestrator";
+    public const string ServiceAccount = "projectcalico.org/serviceaccount";
+    public const string Name = "projectcalico.org/name";
+    public const string NamespacePrefix = "pcns.";
+    public const string ServiceAccountPrefix = "pcsa.";
+    public const string OrchestratorKubernetes = "k8s";
+
+    public static ImmutableDictionary<string, string> ForPod(PodEndpoint pod, IReadOnlyDictionary<string, string> namespaceLabels)
+    {
+        var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        AddNamespaceProfile(labels, pod.Namespace, namespaceLabels);
+        labels[ServiceAccountPrefix + Name] = pod.ServiceAccount;
+        labels[Orchestrator] = OrchestratorKubernetes;
+        labels[ServiceAccount] = pod.ServiceAccount;
+        // The endpoint's own labels win over anything inherited, as in Felix's label index.
+        foreach (var (key, value) in pod.Labels)
+        {
+            labels[key] = value;
+        }
+        labels[Namespace] = pod.Namespace;
+        return labels.ToImmutable();
+    }
+
+    /// <summary>A NetworkSet in a namespace also carries that namespace's name and profile labels.</summary>
+    public static ImmutableDictionary<string, string> ForNetworkSet(
+        string ns, IReadOnlyDictionary<string, string>? ownLabels, IReadOnlyDictionary<string, string> namespaceLabels)
+    {
+        var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        AddNamespaceProfile(labels, ns, namespaceLabels);
+        foreach (var (key, value) in ownLabels ?? ImmutableDictionary<string, string>.Empty)
+        {
+            labels[key] = value;
+        }
+        labels[Namespace] = ns;
+        return labels.ToImmutable();
+    }
+
+    private static void AddNamespaceProfile(
+        ImmutableDictionary<string, string>.Builder labels, string ns, IReadOnlyDictionary<string, string> namespaceLabels)
+    {
+        foreach (var (key, value) in namespaceLabels)
+        {
+            labels[NamespacePrefix + key] = value;
+        }
+        labels[NamespacePrefix + Name] = ns;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+
+namespace CniNet.Felix.Policy;
+
+/// <summary>
+/// A policy as Felix's calculation graph holds it: the endpoints it selects, the directions it governs, its rules
+/// per direction, and its sort key within its tier.
+/// </summary>
+internal sealed class CompiledPolicy(
+    string kind,
+    string name,
+    string? ns,
+    double? order,
+    SelectorConjunction selector,
+    bool governsIngress,
+    bool governsEgress,
+    ImmutableArray<CompiledRule> ingress,
+    ImmutableArray<CompiledRule> egress)
+{
+    public string Name => name;
+
+    /// <summary>Order ascending, no order as +Inf; ties on "name/namespace/kind" (Felix's <c>PolKVLess</c>).</summary>
+    public static int Compare(CompiledPolicy a, CompiledPolicy b)
+    {
+        var byOrder = (a.OrderKey).CompareTo(b.OrderKey);
+        return byOrder != 0 ? byOrder : string.CompareOrdinal(a.TieKey, b.TieKey);
+    }
+
+    private double OrderKey => order ?? double.PositiveInfinity;
+
+    private string TieKey => $"{name}/{ns}/{kind}";
+
+    public bool Governs(PolicyDirection direction) =>
+        direction == PolicyDirection.Ingress ? governsIngress : governsEgress;
+
+    public bool Selects(IReadOnlyDictionary<string, string> endpointLabels) => selector.Matches(endpointLabels);
+
+    public ImmutableArray<CompiledRule> Rules(PolicyDirection direction) =>
+        direction == PolicyDirection.Ingress ? ingress : egress;
+}

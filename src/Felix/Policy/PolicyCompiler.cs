@@ -1,0 +1,225 @@
+using System.Collections.Immutable;
+using CniNet.Felix.Calc;
+using CniNet.Felix.Conversion;
+using CniNet.Model.Net;
+using CniNet.Model.Policy;
+using CniNet.Model.Selectors;
+
+namespace CniNet.Felix.Policy;
+
+/// <summary>
+/// Turns a <see cref="ClusterState"/> into what the verdict walks: tiers in order with their policies in order, every
+/// selector parsed and scoped the way libcalico-go's update processors rewrite v3 resources for Felix
+/// (updateprocessors/rules.go), and the IP-set members selectors resolve to.
+/// </summary>
+internal static class PolicyCompiler
+{
+    public const string KindKubernetesNetworkPolicy = "KubernetesNetworkPolicy";
+    public const string KindNetworkPolicy = "NetworkPolicy";
+    public const string KindGlobalNetworkPolicy = "GlobalNetworkPolicy";
+
+    // api/pkg/apis/projectcalico/v3/tier.go: the built-in tiers, their orders and default actions.
+    private static readonly ImmutableDictionary<string, (double Order, bool DefaultPass)> BuiltInTiers =
+        ImmutableDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, (double, bool)>
+        {
+            ["kube-admin"] = (1_000, true),
+            [TierSpec.DefaultName] = (TierSpec.DefaultTierOrder, false),
+            ["kube-baseline"] = (10_000_000, true),
+        });
+
+    public static IpSetIndex CompileIpSets(ClusterState state)
+    {
+        var members = ImmutableArray.CreateBuilder<IpSetMember>();
+        foreach (var pod in state.Pods)
+        {
+            members.Add(new IpSetMember(
+                CalicoLabels.ForPod(pod, NamespaceLabels(state, pod.Namespace)), [Cidr.Host(pod.Ip)], pod.Ports));
+        }
+        foreach (var set in state.NetworkSets)
+        {
+            var ns = set.Metadata.Namespace ?? throw new ArgumentException($"NetworkSet {set.Metadata.Name} has no namespace");
+            members.Add(new IpSetMember(
+                CalicoLabels.ForNetworkSet(ns, set.Metadata.Labels, NamespaceLabels(state, ns)), ParseNets(set.Spec.Nets), []));
+        }
+        foreach (var set in state.GlobalNetworkSets)
+        {
+            members.Add(new IpSetMember(
+                ImmutableDictionary.CreateRange(StringComparer.Ordinal, set.Metadata.Labels ?? []), ParseNets(set.Spec.Nets), []));
+        }
+        return new IpSetIndex(members.ToImmutable());
+    }
+
+    public static ImmutableArray<CompiledTier> CompileTiers(ClusterState state)
+    {
+        var policies = new List<(string Tier, CompiledPolicy Policy)>();
+        foreach (var k8s in state.KubernetesPolicies)
+        {
+            var converted = KubernetesPolicyConverter.Convert(k8s);
+            policies.Add((TierOf(converted.Spec.Tier), CompileNetworkPolicy(KindKubernetesNetworkPolicy, converted)));
+        }
+        foreach (var policy in state.NetworkPolicies)
+        {
+            policies.Add((TierOf(policy.Spec.Tier), CompileNetworkPolicy(KindNetworkPolicy, policy)));
+        }
+        foreach (var policy in state.GlobalNetworkPolicies)
+        {
+            // Pre-DNAT and untracked policies only ever apply to host endpoints, never to workloads.
+            if (policy.Spec.PreDNAT || policy.Spec.DoNotTrack)
+            {
+                continue;
+            }
+            var spec = policy.Spec;
+            policies.Add((TierOf(spec.Tier), CompilePolicy(
+                KindGlobalNetworkPolicy, policy.Metadata.Name, ns: null, spec.Order, spec.Selector, spec.NamespaceSelector,
+                spec.ServiceAccountSelector, spec.Types, spec.Ingress, spec.Egress)));
+        }
+
+        var tiers = ImmutableArray.CreateBuilder<CompiledTier>();
+        foreach (var group in policies.GroupBy(p => p.Tier, StringComparer.Ordinal))
+        {
+            var ordered = group.Select(p => p.Policy).ToList();
+            ordered.Sort(CompiledPolicy.Compare);
+            var (order, defaultPass) = ResolveTier(state, group.Key);
+            tiers.Add(new CompiledTier(group.Key, order, defaultPass, [.. ordered]));
+        }
+        tiers.Sort(CompiledTier.Compare);
+        return tiers.ToImmutable();
+    }
+
+    private static CompiledPolicy CompileNetworkPolicy(string kind, NetworkPolicy policy)
+    {
+        var ns = policy.Metadata.Namespace ?? throw new ArgumentException($"NetworkPolicy {policy.Metadata.Name} has no namespace");
+        var spec = policy.Spec;
+        return CompilePolicy(kind, policy.Metadata.Name, ns, spec.Order, spec.Selector, namespaceSelector: null,
+            spec.ServiceAccountSelector, spec.Types, spec.Ingress, spec.Egress);
+    }
+
+    private static CompiledPolicy CompilePolicy(
+        string kind, string name, string? ns, double? order, string? selector, string? namespaceSelector,
+        string? serviceAccountSelector, List<string>? types, List<Rule>? ingress, List<Rule>? egress)
+    {
+        var parts = ImmutableArray.CreateBuilder<Selector>();
+        parts.Add(Selector.Parse(selector ?? ""));
+        if (ns is not null)
+        {
+            parts.Add(InNamespace(ns));
+        }
+        if (!string.IsNullOrWhiteSpace(namespaceSelector))
+        {
+            parts.Add(Selector.Parse(namespaceSelector).ToNamespaceSelector(CalicoLabels.NamespacePrefix, CalicoLabels.Namespace));
+        }
+        if (!string.IsNullOrWhiteSpace(serviceAccountSelector))
+        {
+            parts.Add(Selector.Parse(serviceAccountSelector).AttachPrefix(CalicoLabels.ServiceAccountPrefix));
+        }
+
+        bool governsIngress, governsEgress;
+        if (types is { Count: > 0 })
+        {
+            governsIngress = types.Contains("Ingress", StringComparer.OrdinalIgnoreCase);
+            governsEgress = types.Contains("Egress", StringComparer.OrdinalIgnoreCase);
+        }
+        else
+        {
+            // The v3 client's defaulting: Ingress unless there are only egress rules; Egress when there are egress rules.
+            var hasIngress = ingress is { Count: > 0 };
+            governsEgress = egress is { Count: > 0 };
+            governsIngress = hasIngress || !governsEgress;
+        }
+
+        return new CompiledPolicy(kind, name, ns, order, new SelectorConjunction(parts.ToImmutable()),
+            governsIngress, governsEgress, CompileRules(ingress, ns, name), CompileRules(egress, ns, name));
+    }
+
+    private static ImmutableArray<CompiledRule> CompileRules(List<Rule>? rules, string? ns, string policyName) =>
+        rules is null ? [] : [.. rules.Select(rule => CompileRule(rule, ns, policyName))];
+
+    private static CompiledRule CompileRule(Rule rule, string? ns, string policyName)
+    {
+        if (rule.Action is not (Rule.ActionAllow or Rule.ActionDeny or Rule.ActionPass or Rule.ActionLog))
+        {
+            throw new ArgumentException($"policy {policyName}: unknown rule action '{rule.Action}'");
+        }
+        if (rule.Http is not null)
+        {
+            throw new NotSupportedException($"policy {policyName}: HTTP rules need an L7 proxy, which this evaluator does not model");
+        }
+        return new CompiledRule(rule.Action, rule.IpVersion, rule.Protocol, rule.NotProtocol, rule.Icmp, rule.NotICMP,
+            CompileEntity(rule.Source, ns, policyName), CompileEntity(rule.Destination, ns, policyName));
+    }
+
+    private static EntityMatcher CompileEntity(EntityRule? entity, string? ns, string policyName)
+    {
+        if (entity is null)
+        {
+            return EntityMatcher.Any;
+        }
+        if (entity.Services is not null)
+        {
+            throw new NotSupportedException($"policy {policyName}: service matches need Service endpoints, which the cluster state does not hold");
+        }
+        var parts = ImmutableArray.CreateBuilder<Selector>();
+        var hasSelector = !string.IsNullOrWhiteSpace(entity.Selector);
+        var hasNotSelector = !string.IsNullOrWhiteSpace(entity.NotSelector);
+        if (hasSelector)
+        {
+            parts.Add(Selector.Parse(entity.Selector!));
+        }
+        if (!string.IsNullOrWhiteSpace(entity.NamespaceSelector))
+        {
+            parts.Add(Selector.Parse(entity.NamespaceSelector).ToNamespaceSelector(CalicoLabels.NamespacePrefix, CalicoLabels.Namespace));
+        }
+        else if (ns is not null && (hasSelector || hasNotSelector || entity.ServiceAccounts is not null))
+        {
+            // A namespaced policy's selectors only reach its own namespace unless a namespaceSelector widens them.
+            parts.Add(InNamespace(ns));
+        }
+        if (entity.ServiceAccounts is { } accounts)
+        {
+            if (!string.IsNullOrWhiteSpace(accounts.Selector))
+            {
+                parts.Add(Selector.Parse(accounts.Selector).AttachPrefix(CalicoLabels.ServiceAccountPrefix));
+            }
+            if (accounts.Names is { Count: > 0 } names)
+            {
+                parts.Add(Selector.Parse($"{CalicoLabels.ServiceAccount} in {{{string.Join(", ", names.Select(Quote))}}}"));
+            }
+        }
+        var notSelector = hasNotSelector ? new SelectorConjunction([Selector.Parse(entity.NotSelector!)]) : null;
+        return new EntityMatcher(new SelectorConjunction(parts.ToImmutable()), notSelector,
+            ParseNets(entity.Nets), ParseNets(entity.NotNets), [.. entity.Ports ?? []], [.. entity.NotPorts ?? []]);
+    }
+
+    private static (double? Order, bool DefaultPass) ResolveTier(ClusterState state, string name)
+    {
+        var builtIn = BuiltInTiers.TryGetValue(name, out var b) ? b : ((double Order, bool DefaultPass)?)null;
+        var tier = state.Tiers.Find(t => t.Metadata.Name == name);
+        if (tier is null)
+        {
+            return builtIn is { } known
+                ? (known.Order, known.DefaultPass)
+                : throw new ArgumentException($"a policy refers to tier '{name}', which does not exist");
+        }
+        var defaultPass = tier.Spec.DefaultAction switch
+        {
+            null or "" => builtIn?.DefaultPass ?? false,
+            Rule.ActionDeny => false,
+            Rule.ActionPass => true,
+            var other => throw new ArgumentException($"tier {name}: defaultAction must be Deny or Pass, not '{other}'"),
+        };
+        return (tier.Spec.Order ?? builtIn?.Order, defaultPass);
+    }
+
+    private static string TierOf(string? tier) => string.IsNullOrEmpty(tier) ? TierSpec.DefaultName : tier;
+
+    private static Selector InNamespace(string ns) => Selector.Parse($"{CalicoLabels.Namespace} == {Quote(ns)}");
+
+    // Selector literals have no escapes: a value holding a single quote goes in double quotes.
+    internal static string Quote(string value) => value.Contains('\'') ? $"\"{value}\"" : $"'{value}'";
+
+    private static IReadOnlyDictionary<string, string> NamespaceLabels(ClusterState state, string ns) =>
+        state.Namespaces.TryGetValue(ns, out var labels) ? labels : ImmutableDictionary<string, string>.Empty;
+
+    private static ImmutableArray<Cidr> ParseNets(List<string>? nets) =>
+        nets is null ? [] : [.. nets.Select(Cidr.Parse)];
+}

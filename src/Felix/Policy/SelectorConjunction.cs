@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+using CniNet.Model.Selectors;
+
+namespace CniNet.Felix.Policy;
+
+/// <summary>
+/// Selectors that must all match one label set: how Felix ANDs a rule's selector with its namespace scope and its
+/// service-account match. Empty means "no selector criterion", which is not the same as an IP-set match.
+/// </summary>
+internal sealed class SelectorConjunction(ImmutableArray<Selector> parts)
+{
+    public static SelectorConjunction None { get; } = new([]);
+
+    public bool IsEmpty => parts.IsEmpty;
+
+    public bool Matches(IReadOnlyDictionary<string, string> labels)
+    {
+        foreach (var part in parts)
+        {
+            if (!part.Matches(labels))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
