@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using CniNet.Datastore;
 using CniNet.Model.Documents;
 using CniNet.Model.Network;
+using CniNet.Model.Policy;
 using CniNet.Model.Resources;
 
 namespace CniNet.Ctl;
@@ -141,6 +142,22 @@ internal static class ResourceCommands
                 var bgp = ((Node)r).Spec.Bgp;
                 return [r.Metadata.Name, bgp?.AsNumber?.ToString() ?? "(64512)", bgp?.IPv4Address ?? "", bgp?.IPv6Address ?? ""];
             });
+        }
+        if (kind == PolicyKinds.WorkloadEndpoint)
+        {
+            // calicoctl's columns: the workload (pod), its node, its addresses and its host-side interface.
+            static string[] Endpoint(Resource r, bool withName)
+            {
+                var s = ((WorkloadEndpoint)r).Spec;
+                var cells = new List<string> { r.Metadata.Namespace ?? "" };
+                if (withName) cells.Add(r.Metadata.Name);
+                cells.AddRange([s.Pod ?? s.Workload ?? "", s.Node ?? "", string.Join(',', s.IPNetworks ?? []), s.InterfaceName ?? ""]);
+                if (withName) cells.Add(string.Join(',', s.Profiles ?? []));
+                return [.. cells];
+            }
+            return wide
+                ? (["NAMESPACE", "NAME", "WORKLOAD", "NODE", "NETWORKS", "INTERFACE", "PROFILES"], r => Endpoint(r, true))
+                : (["NAMESPACE", "WORKLOAD", "NODE", "NETWORKS", "INTERFACE"], r => Endpoint(r, false));
         }
         return kind.Namespaced
             ? (["NAMESPACE", "NAME"], r => [r.Metadata.Namespace ?? "", r.Metadata.Name])

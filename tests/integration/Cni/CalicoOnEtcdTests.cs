@@ -58,7 +58,10 @@ public sealed class CalicoOnEtcdTests : IAsyncLifetime
         // The allocation and the endpoint are in etcd.
         var held = Ctl("ipam", "show", $"--ip={address}");
         Assert.Contains($"Handle ID: {CniNode.Network}.etcd-2", held.Stdout);
-        Assert.Contains("node--1-k8s-etcd--2-eth0", Ctl("get", "workloadendpoint", "-A").Stdout);
+        var endpoints = Ctl("get", "workloadendpoint", "-A").Stdout;
+        Assert.Contains("etcd-2", endpoints);
+        Assert.Contains($"{address}/32", endpoints);
+        Assert.Contains("node--1-k8s-etcd--2-eth0", Ctl("get", "workloadendpoint", "-A", "-o", "wide").Stdout);
 
         foreach (var (id, ns) in new[] { ("etcd-1", first), ("etcd-2", second) })
         {
@@ -66,7 +69,7 @@ public sealed class CalicoOnEtcdTests : IAsyncLifetime
             Assert.True(del.ExitCode == 0, del.Stdout + del.Stderr);
         }
         Assert.Contains("is not assigned", Ctl("ipam", "show", $"--ip={address}").Stdout);
-        Assert.DoesNotContain("etcd--2", Ctl("get", "workloadendpoint", "-A").Stdout);
+        Assert.DoesNotContain("etcd-2", Ctl("get", "workloadendpoint", "-A").Stdout);
         Assert.Contains("found 0 problems", Ctl("ipam", "check").Stdout);
         Assert.Empty(_node.HostLinks());
     }
