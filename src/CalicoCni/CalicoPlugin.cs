@@ -239,8 +239,19 @@ public sealed class CalicoPlugin : ICniPlugin
         {
             await using var store = inv.OpenStore();
             await DeleteEndpointAsync(inv, store);
-            var removed = PodNetwork.Teardown(request.Netns, request.IfName);
-            await ReleaseAsync(inv, store);
+            // Removing a veth makes the kernel wait out RCU grace periods (the larger part of a DEL): the addresses are
+            // released meanwhile, on this thread, while a thread of its own waits for the kernel.
+            var teardown = new Task<bool>(() => PodNetwork.Teardown(request.Netns, request.IfName), TaskCreationOptions.LongRunning);
+            teardown.Start();
+            bool removed;
+            try
+            {
+                await ReleaseAsync(inv, store);
+            }
+            finally
+            {
+                removed = await teardown;
+            }
             inv.Log.Info($"DEL {inv.EndpointName}: interface {(removed ? "removed" : "already gone")}");
         }
         finally
