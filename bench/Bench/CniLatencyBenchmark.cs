@@ -106,16 +106,11 @@ internal static class CniLatencyBenchmark
         private readonly List<string> _names = [];
         private readonly List<NetworkNamespace> _opened = [];
 
+        /// <summary>The node as the demo and the tests make it (scripts/node-netns.sh; run.sh runs from the repository root).</summary>
         public NetworkNamespace Node()
         {
             var name = Add("node");
-            foreach (var command in new[]
-                     {
-                         "link add uplink0 type veth peer name uplink1", "link set uplink0 up", "link set uplink1 up",
-                         "addr add 192.168.51.1/24 dev uplink0", "route add default via 192.168.51.254 dev uplink0",
-                     })
-                Ip(["-n", name, .. command.Split(' ')]);
-            Ip(["netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+            Run("scripts/node-netns.sh", [name, "192.168.50.1"]);
             return Open(name);
         }
 
@@ -137,11 +132,13 @@ internal static class CniLatencyBenchmark
             return ns;
         }
 
-        private static void Ip(string[] args)
+        private static void Ip(string[] args) => Run("ip", args);
+
+        private static void Run(string file, string[] args)
         {
-            using var process = Process.Start("ip", args);
+            using var process = Process.Start(file, args);
             process.WaitForExit();
-            if (process.ExitCode != 0) throw new InvalidOperationException($"ip {string.Join(' ', args)} exited {process.ExitCode}");
+            if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}");
         }
 
         public void Dispose()

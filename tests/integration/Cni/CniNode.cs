@@ -24,15 +24,8 @@ public sealed class CniNode : IAsyncDisposable
         Store = new TestStore();
         Store.ApplyAsync(Yaml.Pool("default-pool", pool, blockSize)).GetAwaiter().GetResult();
         Host = _namespaces.Add();
-        TestNamespaces.Exec(Host, "ip", "link", "set", "lo", "up");
-        TestNamespaces.Exec(Host, "ip", "addr", "add", $"{NodeAddress}/32", "dev", "lo");
-        // An uplink with a default route: proxy ARP answers for 169.254.1.1 only when the node routes it elsewhere.
-        TestNamespaces.Exec(Host, "ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "uplink1");
-        TestNamespaces.Exec(Host, "ip", "link", "set", "uplink0", "up");
-        TestNamespaces.Exec(Host, "ip", "link", "set", "uplink1", "up");
-        TestNamespaces.Exec(Host, "ip", "addr", "add", "192.168.51.1/24", "dev", "uplink0");
-        TestNamespaces.Exec(Host, "ip", "route", "add", "default", "via", "192.168.51.254", "dev", "uplink0");
-        TestNamespaces.Exec(Host, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        var setup = TestNamespaces.Exec(Host, Path.Combine(OutBin.RepositoryRoot, "scripts", "node-netns.sh"), TestNamespaces.NameOf(Host), NodeAddress);
+        if (setup.ExitCode != 0) throw new InvalidOperationException($"node-netns.sh failed: {setup.Stderr}");
         TestNamespaces.Exec(Host, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
         HostNetlink = _namespaces.Netlink(Host);
     }
