@@ -1,7 +1,7 @@
-using System.Text;
 using CniNet.Cni;
 using CniNet.Datastore;
 using CniNet.Datastore.Sqlite;
+using CniNet.Model.Naming;
 
 namespace CniNet.CalicoCni;
 
@@ -95,6 +95,7 @@ public sealed class CalicoInvocation
             EtcdCaCertFile = string.IsNullOrEmpty(Conf.EtcdCaCertFile) ? fromEnv.EtcdCaCertFile : Conf.EtcdCaCertFile,
             EtcdCertFile = string.IsNullOrEmpty(Conf.EtcdCertFile) ? fromEnv.EtcdCertFile : Conf.EtcdCertFile,
             EtcdKeyFile = string.IsNullOrEmpty(Conf.EtcdKeyFile) ? fromEnv.EtcdKeyFile : Conf.EtcdKeyFile,
+            Kubeconfig = string.IsNullOrEmpty(Conf.Kubernetes.Kubeconfig) ? fromEnv.Kubeconfig : Conf.Kubernetes.Kubeconfig,
         };
         try
         {
@@ -107,8 +108,7 @@ public sealed class CalicoInvocation
     }
 
     /// <summary>Calico's endpoint name: node, orchestrator, workload and endpoint, each with '-' doubled, joined by '-'.</summary>
-    public string EndpointName =>
-        string.Join('-', new[] { Node, Orchestrator, IsKubernetes ? Pod : Request.ContainerId, Request.IfName }.Select(p => p.Replace("-", "--")));
+    public string EndpointName => WorkloadNames.Endpoint(Node, Orchestrator, IsKubernetes ? Pod : Request.ContainerId, Request.IfName);
 
     /// <summary>
     /// The host-side veth: the prefix (<c>FELIX_INTERFACEPREFIX</c>'s first entry, default <c>cali</c>) and the first 11
@@ -118,10 +118,8 @@ public sealed class CalicoInvocation
     {
         get
         {
-            var prefix = Request.Environment.GetValueOrDefault("FELIX_INTERFACEPREFIX")?.Split(',')[0] is { Length: > 0 } p ? p : "cali";
-            if (!IsKubernetes) return prefix + Request.ContainerId[..Math.Min(11, Request.ContainerId.Length)];
-            var hash = Convert.ToHexStringLower(Sha1.Hash(Encoding.UTF8.GetBytes($"{Namespace}.{Pod}")));
-            return prefix + hash[..11];
+            var prefix = Request.Environment.GetValueOrDefault("FELIX_INTERFACEPREFIX")?.Split(',')[0] is { Length: > 0 } p ? p : WorkloadNames.DefaultInterfacePrefix;
+            return IsKubernetes ? WorkloadNames.PodVeth(prefix, Namespace, Pod) : prefix + Request.ContainerId[..Math.Min(11, Request.ContainerId.Length)];
         }
     }
 }

@@ -1,5 +1,6 @@
 using CniNet.Datastore.Etcd;
 using CniNet.Datastore.Http;
+using CniNet.Datastore.Kubernetes;
 using CniNet.Datastore.Sqlite;
 
 namespace CniNet.Datastore;
@@ -8,7 +9,8 @@ namespace CniNet.Datastore;
 /// Which store to use, chosen the calicoctl way: <c>DATASTORE_TYPE</c> (default <c>sqlite</c>, the embedded store)
 /// and, for SQLite, <c>SQLITE_PATH</c> (default <see cref="SqliteDatastore.DefaultPath"/>); for <c>etcdv3</c>,
 /// <c>ETCD_ENDPOINTS</c> (comma-separated http or https URLs, default <see cref="DefaultEtcdEndpoints"/>, as calicoctl)
-/// and for https <c>ETCD_CA_CERT_FILE</c>, <c>ETCD_CERT_FILE</c>, <c>ETCD_KEY_FILE</c> (PEM).
+/// and for https <c>ETCD_CA_CERT_FILE</c>, <c>ETCD_CERT_FILE</c>, <c>ETCD_KEY_FILE</c> (PEM); for <c>kubernetes</c>,
+/// <c>KUBECONFIG</c> (the in-cluster service account when unset).
 /// </summary>
 public sealed record DatastoreConfig(string Type, string SqlitePath, string EtcdEndpoints = DatastoreConfig.DefaultEtcdEndpoints)
 {
@@ -18,8 +20,11 @@ public sealed record DatastoreConfig(string Type, string SqlitePath, string Etcd
 
     public string? EtcdKeyFile { get; init; }
 
+    public string? Kubeconfig { get; init; }
+
     public const string Sqlite = "sqlite";
     public const string Etcd = "etcdv3";
+    public const string Kubernetes = "kubernetes";
     public const string DefaultEtcdEndpoints = "http://127.0.0.1:2379";
 
     public static DatastoreConfig FromEnvironment() => new(
@@ -30,14 +35,17 @@ public sealed record DatastoreConfig(string Type, string SqlitePath, string Etcd
         EtcdCaCertFile = Environment.GetEnvironmentVariable("ETCD_CA_CERT_FILE"),
         EtcdCertFile = Environment.GetEnvironmentVariable("ETCD_CERT_FILE"),
         EtcdKeyFile = Environment.GetEnvironmentVariable("ETCD_KEY_FILE"),
+        Kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG"),
     };
 
     public IDatastore Open() => Type switch
     {
         Sqlite => SqliteDatastore.Open(SqlitePath),
         Etcd => EtcdDatastore.Open(EtcdEndpoints, EtcdTls()),
+        Kubernetes => KubernetesDatastore.Open(Kubeconfig,
+            Environment.GetEnvironmentVariable("FELIX_INTERFACEPREFIX")?.Split(',')[0] is { Length: > 0 } prefix ? prefix : Model.Naming.WorkloadNames.DefaultInterfacePrefix),
         _ => throw new DatastoreException(DatastoreErrorCode.Unavailable,
-            $"datastore type \"{Type}\" is not supported by this build (supported: {Sqlite}, {Etcd})"),
+            $"datastore type \"{Type}\" is not supported by this build (supported: {Sqlite}, {Etcd}, {Kubernetes})"),
     };
 
     private Http1Tls EtcdTls()

@@ -13,4 +13,10 @@ public enum DatastoreErrorCode
 
     /// <summary>The store cannot be reached or opened; worth retrying later.</summary>
     Unavailable,
+
+    /// <summary>The store refused the credentials (a Kubernetes 401 or 403): retrying will not help.</summary>
+    Unauthorized,
+
+    /// <summary>The backend cannot do this to this kind (a Calico Node in the Kubernetes datastore is the cluster's own Node).</summary>
+    NotSupported,
 }

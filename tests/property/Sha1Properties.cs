@@ -1,4 +1,4 @@
-using CniNet.CalicoCni;
+using CniNet.Model.Naming;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;

@@ -49,7 +49,7 @@ internal sealed class EtcdTransport : IDisposable
         try
         {
             var response = await SendAsync(path, JsonSerializer.SerializeToUtf8Bytes(body, requestType),
-                (endpoint, bytes) => _http.PostAsync(endpoint, path, bytes, Json, timeout.Token));
+                (endpoint, bytes) => _http.SendAsync(endpoint, Http1Request.Post(path, bytes, Json), timeout.Token));
             if (!response.IsSuccess) throw ErrorOf(response.Status, response.Text);
             return JsonSerializer.Deserialize(response.Body, responseType)
                    ?? throw new DatastoreException(DatastoreErrorCode.Unavailable, $"etcd {path}: empty answer");
@@ -70,7 +70,7 @@ internal sealed class EtcdTransport : IDisposable
         try
         {
             var (status, stream) = await SendAsync(path, JsonSerializer.SerializeToUtf8Bytes(body, requestType),
-                (endpoint, bytes) => _http.PostStreamingAsync(endpoint, path, bytes, Json, ct));
+                (endpoint, bytes) => _http.SendStreamingAsync(endpoint, Http1Request.Post(path, bytes, Json), ct));
             if (status is >= 200 and < 300) return stream;
             using var reader = new StreamReader(stream);
             throw ErrorOf(status, await reader.ReadToEndAsync(ct));

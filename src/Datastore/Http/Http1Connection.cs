@@ -68,14 +68,18 @@ internal sealed class Http1Connection : IDisposable
         }
     }
 
-    public async Task WriteRequestAsync(Uri endpoint, string path, byte[] body, string contentType, CancellationToken ct)
+    public async Task WriteRequestAsync(Uri endpoint, Http1Request request, CancellationToken ct)
     {
-        var head = Encoding.ASCII.GetBytes(
-            $"POST {path} HTTP/1.1\r\nHost: {endpoint.Authority}\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\n\r\n");
-        var request = new byte[head.Length + body.Length];
-        head.CopyTo(request, 0);
-        body.CopyTo(request, head.Length);
-        await _stream.WriteAsync(request, ct);
+        var body = request.Body ?? [];
+        var text = new StringBuilder($"{request.Method} {request.Path} HTTP/1.1\r\nHost: {endpoint.Authority}\r\nAccept: application/json\r\n");
+        if (request.ContentType is not null) text.Append($"Content-Type: {request.ContentType}\r\n");
+        if (request.Authorization is not null) text.Append($"Authorization: {request.Authorization}\r\n");
+        if (request.Body is not null || request.Method is "POST" or "PUT" or "PATCH") text.Append($"Content-Length: {body.Length}\r\n");
+        var head = Encoding.ASCII.GetBytes(text.Append("\r\n").ToString());
+        var bytes = new byte[head.Length + body.Length];
+        head.CopyTo(bytes, 0);
+        body.CopyTo(bytes, head.Length);
+        await _stream.WriteAsync(bytes, ct);
     }
 
     public async Task<Http1Head> ReadHeadAsync(CancellationToken ct)

@@ -5,9 +5,10 @@ namespace CniNet.Datastore.Http;
 
 /// <summary>
 /// TLS for https endpoints: the CA that signs the server (the system's roots when none is given) and the client
-/// certificate the server may demand (etcd's <c>--client-cert-auth</c>).
+/// certificate the server may demand (etcd's <c>--client-cert-auth</c>, a kubeconfig's user). A kubeconfig may also
+/// switch server verification off (<c>insecure-skip-tls-verify</c>).
 /// </summary>
-public sealed class Http1Tls(X509Certificate2Collection? trustedCa, X509Certificate2? clientCertificate)
+public sealed class Http1Tls(X509Certificate2Collection? trustedCa, X509Certificate2? clientCertificate, bool insecureSkipVerify = false)
 {
     /// <summary>The system's trusted roots and no client certificate.</summary>
     public static readonly Http1Tls SystemRoots = new(null, null);
@@ -36,8 +37,10 @@ public sealed class Http1Tls(X509Certificate2Collection? trustedCa, X509Certific
     {
         TargetHost = host,
         ClientCertificates = clientCertificate is null ? null : [clientCertificate],
-        RemoteCertificateValidationCallback = trustedCa is null ? null : TrustedByCa,
+        RemoteCertificateValidationCallback = insecureSkipVerify ? AnyCertificate : trustedCa is null ? null : TrustedByCa,
     };
+
+    private static bool AnyCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) => true;
 
     /// <summary>The server's chain must end at the given CA, and its name must match the endpoint's host.</summary>
     private bool TrustedByCa(object sender, X509Certificate? certificate, X509Chain? _, SslPolicyErrors errors)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CniNet.Model.Resources;
@@ -16,26 +15,12 @@ public static class ResourceDocuments
 {
     public static IReadOnlyList<Resource> Parse(string text)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new ResourceParseException($"malformed YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}", e);
-        }
-        catch (InvalidOperationException e)
-        {
-            // YamlDotNet's scanner fails this way (not with a YamlException) when input ends inside a flow collection.
-            throw new ResourceParseException($"malformed YAML: the input ends inside an unfinished value (line {text.Count(c => c == '\n') + 1})", e);
-        }
         var resources = new List<Resource>();
         var number = 0;
-        foreach (var document in stream.Documents)
+        foreach (var document in YamlJson.Documents(text))
         {
             number++;
-            if (ToJson(document.RootNode) is not { } node) continue;
+            if (document is not { } node) continue;
             if (node is not JsonObject obj) throw new ResourceParseException($"document {number}: expected a resource object");
             if (obj["kind"]?.GetValueKind() == JsonValueKind.String && (string?)obj["kind"] == "List")
             {
@@ -74,35 +59,6 @@ public static class ResourceDocuments
 
     private static string FirstSentence(string message) => message.Split(". Path:")[0];
 
-    /// <summary>YAML 1.2 core-schema typing for plain scalars; quoted scalars stay strings.</summary>
-    private static JsonNode? ToJson(YamlNode node) => node switch
-    {
-        YamlMappingNode map => new JsonObject(map.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", ToJson(kv.Value)))),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToJson).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
-        _ => throw new ResourceParseException($"line {node.Start.Line}: unsupported YAML node"),
-    };
-
-    private static JsonNode? Scalar(YamlScalarNode scalar)
-    {
-        var text = scalar.Value ?? "";
-        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any)) return JsonValue.Create(text);
-        switch (text)
-        {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
-        }
-        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)) return JsonValue.Create(integer);
-        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var big)) return JsonValue.Create(big);
-        if (text.Length > 0 && (char.IsDigit(text[0]) || text[0] is '-' or '+' or '.') && text.Any(char.IsDigit)
-            && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real)) return JsonValue.Create(real);
-        return JsonValue.Create(text);
-    }
-
     /// <summary>A resource as YAML, the way <c>calicoctl get -o yaml</c> prints it.</summary>
     public static string ToYaml(IEnumerable<JsonNode?> documents)
     {
@@ -130,7 +86,7 @@ public static class ResourceDocuments
 
     /// <summary>Strings that YAML would read back as another type are quoted.</summary>
     private static YamlScalarNode StringScalar(string text) =>
-        Scalar(new YamlScalarNode(text)) is JsonValue v && v.GetValueKind() == JsonValueKind.String && text.Trim() == text && text.Length > 0
+        YamlJson.Scalar(new YamlScalarNode(text)) is JsonValue v && v.GetValueKind() == JsonValueKind.String && text.Trim() == text && text.Length > 0
             ? new YamlScalarNode(text)
             : new YamlScalarNode(text) { Style = ScalarStyle.DoubleQuoted };
 }

@@ -18,6 +18,15 @@ public abstract class DatastoreConformance : IAsyncLifetime
     /// <summary>A second client on the same data (another process, another connection).</summary>
     protected abstract Task<IDatastore> OpenPeerAsync();
 
+    /// <summary>Forgets history up to <paramref name="revision"/>: through the seam, or the server's own way when it compacts by itself.</summary>
+    protected virtual Task CompactAsync(long revision) => Store.CompactAsync(revision);
+
+    /// <summary>
+    /// Requests a read batch of <paramref name="reads"/> gets and lists plus a commit of <paramref name="creates"/>
+    /// creates cost: one each where the backend has batches and transactions.
+    /// </summary>
+    protected virtual long RoundTripsFor(int reads, int creates) => 2;
+
     public async Task InitializeAsync() => Store = await OpenAsync();
 
     public virtual async Task DisposeAsync() => await Store.DisposeAsync();
@@ -223,7 +232,7 @@ public abstract class DatastoreConformance : IAsyncLifetime
     {
         var a = await Store.CreateAsync(Key("a"), Value("1"));
         var b = await Store.UpdateAsync(Key("a"), Value("2"), a.Revision);
-        await Store.CompactAsync(b.Revision);
+        await CompactAsync(b.Revision);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var e = await Assert.ThrowsAsync<DatastoreException>(async () =>
         {
@@ -240,11 +249,11 @@ public abstract class DatastoreConformance : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Round_trips_count_one_per_read_batch_and_one_per_commit()
+    public async Task Round_trips_are_counted_per_read_batch_and_commit()
     {
         var before = Store.RoundTrips;
         await Store.ReadAsync([ReadOp.Get(Key("a")), ReadOp.List("ConformanceThing"), ReadOp.Get(Key("b"))]);
         await Store.CommitAsync([WriteOp.Create(Key("a"), Value("1")), WriteOp.Create(Key("b"), Value("1"))]);
-        Assert.Equal(before + 2, Store.RoundTrips);
+        Assert.Equal(before + RoundTripsFor(3, 2), Store.RoundTrips);
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace CniNet.CalicoCni;
+namespace CniNet.Model.Naming;
 
 /// <summary>
 /// SHA-1 (RFC 3174) for Calico's veth names. .NET hashes through OpenSSL on Linux, and loading and initialising
