@@ -25,6 +25,13 @@ public static class Cninetctl
         return await CompleteAsync(process);
     }
 
+    /// <summary>The Kubernetes API a kubeconfig names (<c>DATASTORE_TYPE=kubernetes</c>, <c>KUBECONFIG</c>).</summary>
+    public static async Task<Result> RunOnKubernetesAsync(string kubeconfig, string stdin, params string[] args)
+    {
+        using var process = Start(new Dictionary<string, string?> { ["DATASTORE_TYPE"] = "kubernetes", ["KUBECONFIG"] = kubeconfig }, stdin, args);
+        return await CompleteAsync(process);
+    }
+
     /// <summary>Starts cninetctl with <paramref name="environment"/> set over the test's own (null removes a variable).</summary>
     private static Process Start(IReadOnlyDictionary<string, string?> environment, string stdin, string[] args)
     {

@@ -4,9 +4,12 @@ using System.Text.Json.Nodes;
 using CniNet.Datastore;
 using CniNet.Datastore.Kubernetes;
 using CniNet.IpamCore;
+using CniNet.Model.Documents;
 using CniNet.Model.Net;
 using CniNet.Model.Network;
+using CniNet.Model.Policy;
 using CniNet.Model.Resources;
+using CniNet.Tests.Integration.Cli;
 using Xunit;
 
 namespace CniNet.Tests.Integration.Datastore;
@@ -213,5 +216,40 @@ public sealed class KubernetesFakeServerTests : IAsyncLifetime
             Assert.True(await clients[n].ReleaseByHandleAsync($"net.n{n}-p{p}"));
         Assert.Equal(0, (await new IpamReports(store).CheckAsync()).ProblemCount);
         Assert.Empty((await store.ListAsync("IPAMHandle")).Items);
+    }
+
+    [Fact]
+    public async Task Every_kind_the_store_keeps_as_its_own_object_has_a_crd_in_deploy_at_the_path_the_store_writes()
+    {
+        var crds = YamlJson.Documents(await File.ReadAllTextAsync(Path.Combine(OutBin.RepositoryRoot, "deploy", "crds.yaml")))
+            .OfType<JsonObject>().ToDictionary(c => (string)c["spec"]!["names"]!["kind"]!);
+        var store = Open();
+        // Pods, namespaces and nodes are the cluster's own; endpoints and Calico nodes are views of pods and nodes.
+        var derived = new[] { ResourceKinds.Node, ResourceKinds.IPAMConfiguration, PolicyKinds.WorkloadEndpoint };
+        foreach (var kind in ResourceKinds.All.Where(k => k.ApiVersion != ResourceKind.CoreV1 && !derived.Contains(k)))
+        {
+            Assert.True(crds.TryGetValue(kind.StoreKind, out var crd), $"deploy/crds.yaml has no CRD for {kind.StoreKind}");
+            Assert.Equal("crd.projectcalico.org", (string?)crd["spec"]!["group"]);
+            Assert.Equal(kind.Namespaced ? "Namespaced" : "Cluster", (string?)crd["spec"]!["scope"]);
+            var plural = (string)crd["spec"]!["names"]!["plural"]!;
+            Assert.Equal($"{plural}.crd.projectcalico.org", (string?)crd["metadata"]!["name"]);
+            await store.CreateAsync(ResourceCodec.KeyOf(kind, "probe", "default"), "{\"spec\":{}}"u8.ToArray());
+            var path = kind.Namespaced ? $"{Crd}/namespaces/default/{plural}/probe" : $"{Crd}/{plural}/probe";
+            Assert.True(_server.Get(path) is not null, $"{kind.StoreKind} was not written to {path}");
+        }
+    }
+
+    [Fact]
+    public async Task Cninetctl_applies_and_reads_resources_through_KUBECONFIG()
+    {
+        var kubeconfig = _server.WriteKubeconfig(_dir.FullName, Token);
+        var file = Path.Combine(_dir.FullName, "pool.yaml");
+        await File.WriteAllTextAsync(file, Yaml.Pool("ctl-pool", "10.50.0.0/16"));
+        var apply = await Cninetctl.RunOnKubernetesAsync(kubeconfig, "", "apply", "-f", file);
+        Assert.True(apply.ExitCode == 0, apply.Stdout + apply.Stderr);
+        Assert.Equal("10.50.0.0/16", (string?)_server.Get($"{Crd}/ippools/ctl-pool")!["spec"]!["cidr"]);
+        var get = await Cninetctl.RunOnKubernetesAsync(kubeconfig, "", "get", "ippools");
+        Assert.Contains("ctl-pool", get.Stdout);
+        Assert.Contains("10.50.0.0/16", get.Stdout);
     }
 }
