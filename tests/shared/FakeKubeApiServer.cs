@@ -36,8 +36,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     /// <param name="token">The bearer token every request must carry; null accepts any request.</param>
     /// <param name="listener">A bound, listening socket (one made inside a test's network namespace); default loopback.</param>
-    /// <param name="tls">Serve HTTPS with this certificate and demand a client certificate signed by <c>ClientCa</c>.</param>
-    public FakeKubeApiServer(string? token = null, Socket? listener = null, (X509Certificate2 Server, X509Certificate2 ClientCa)? tls = null)
+    /// <param name="tls">Serve HTTPS with this certificate and, when <c>ClientCa</c> is given, demand a client certificate it signed.</param>
+    public FakeKubeApiServer(string? token = null, Socket? listener = null, (X509Certificate2 Server, X509Certificate2? ClientCa)? tls = null)
     {
         Token = token;
         _serverCertificate = tls?.Server;
@@ -156,10 +156,10 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         {
             if (_serverCertificate is not null)
             {
-                var ssl = new SslStream(stream, false, ClientSignedByCa);
+                var ssl = new SslStream(stream, false, _clientCa is null ? null : ClientSignedByCa);
                 await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                 {
-                    ServerCertificate = _serverCertificate, ClientCertificateRequired = true,
+                    ServerCertificate = _serverCertificate, ClientCertificateRequired = _clientCa is not null,
                 }, _stop.Token);
                 stream = ssl;
             }

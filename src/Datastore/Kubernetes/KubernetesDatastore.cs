@@ -19,15 +19,16 @@ public sealed class KubernetesDatastore : IDatastore
     private readonly Dictionary<string, IKubeKind> _kinds = new(StringComparer.Ordinal);
     private readonly string _interfacePrefix;
 
-    internal KubernetesDatastore(KubeConfig config, TimeSpan requestTimeout, string interfacePrefix)
+    private KubernetesDatastore(KubeConfig config, TimeSpan requestTimeout, string interfacePrefix)
     {
         _api = new KubeApiClient(config, requestTimeout);
         _interfacePrefix = interfacePrefix;
     }
 
     /// <summary>The store a kubeconfig describes (the in-cluster service account when <paramref name="kubeconfig"/> is empty).</summary>
-    public static KubernetesDatastore Open(string? kubeconfig, string interfacePrefix) =>
-        new(KubeConfig.Load(kubeconfig), TimeSpan.FromSeconds(30), interfacePrefix);
+    public static KubernetesDatastore Open(string? kubeconfig, string interfacePrefix) => Open(KubeConfig.Load(kubeconfig), interfacePrefix);
+
+    public static KubernetesDatastore Open(KubeConfig config, string interfacePrefix) => new(config, TimeSpan.FromSeconds(30), interfacePrefix);
 
     public long RoundTrips => _api.Requests;
 

@@ -193,6 +193,33 @@ public sealed class KubernetesFakeServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_cluster_the_service_accounts_token_and_CA_reach_the_API_at_KUBERNETES_SERVICE_HOST()
+    {
+        using var pki = new TestPki();
+        var serverCert = X509Certificate2.CreateFromPemFile(pki.ServerCertFile, pki.ServerKeyFile);
+        await using var api = new FakeKubeApiServer(token: "sa-token", tls: (serverCert, null));
+        var account = Directory.CreateDirectory(Path.Combine(_dir.FullName, "serviceaccount")).FullName;
+        File.Copy(pki.CaFile, Path.Combine(account, "ca.crt"));
+        await File.WriteAllTextAsync(Path.Combine(account, "token"), "sa-token\n");
+        Environment.SetEnvironmentVariable("KUBERNETES_SERVICE_HOST", "127.0.0.1");
+        Environment.SetEnvironmentVariable("KUBERNETES_SERVICE_PORT", api.Endpoint.Port.ToString());
+        try
+        {
+            await using var store = KubernetesDatastore.Open(KubeConfig.InCluster(account), "cali");
+            Assert.NotNull(await store.CreateAsync(ResourceKey.Cluster("IPPool", "p"), "{\"spec\":{}}"u8.ToArray()));
+            // kubelet rotates projected tokens: the file is read again for each request.
+            await File.WriteAllTextAsync(Path.Combine(account, "token"), "rotated");
+            var e = await Assert.ThrowsAsync<DatastoreException>(() => store.GetAsync(ResourceKey.Cluster("IPPool", "p")));
+            Assert.Equal(DatastoreErrorCode.Unauthorized, e.Code);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("KUBERNETES_SERVICE_HOST", null);
+            Environment.SetEnvironmentVariable("KUBERNETES_SERVICE_PORT", null);
+        }
+    }
+
+    [Fact]
     public async Task Ten_nodes_allocating_at_once_without_transactions_get_distinct_addresses_and_ipam_check_is_clean()
     {
         var store = Open();
