@@ -9,29 +9,29 @@ public static class PolicyKinds
 {
     private static readonly PolicyJsonContext Json = PolicyJsonContext.Default;
 
-    public static readonly ResourceKind NetworkPolicy = ResourceKind.Of("NetworkPolicy", ResourceKind.CalicoV3, true, Json.NetworkPolicy,
+    public static readonly ResourceKind NetworkPolicy = ResourceKind.Of("NetworkPolicy", ResourceKind.CalicoV3, true, () => Json.NetworkPolicy,
         "networkpolicies", "networkpolicy", "policy", "policies", "np", "pol", "pols", "netpol");
-    public static readonly ResourceKind GlobalNetworkPolicy = ResourceKind.Of("GlobalNetworkPolicy", ResourceKind.CalicoV3, false, Json.GlobalNetworkPolicy,
+    public static readonly ResourceKind GlobalNetworkPolicy = ResourceKind.Of("GlobalNetworkPolicy", ResourceKind.CalicoV3, false, () => Json.GlobalNetworkPolicy,
         "globalnetworkpolicies", "globalnetworkpolicy", "gnp", "gnps");
-    public static readonly ResourceKind Tier = ResourceKind.Of("Tier", ResourceKind.CalicoV3, false, Json.Tier,
+    public static readonly ResourceKind Tier = ResourceKind.Of("Tier", ResourceKind.CalicoV3, false, () => Json.Tier,
         "tiers", "tier");
-    public static readonly ResourceKind NetworkSet = ResourceKind.Of("NetworkSet", ResourceKind.CalicoV3, true, Json.NetworkSet,
+    public static readonly ResourceKind NetworkSet = ResourceKind.Of("NetworkSet", ResourceKind.CalicoV3, true, () => Json.NetworkSet,
         "networksets", "networkset", "netsets");
-    public static readonly ResourceKind GlobalNetworkSet = ResourceKind.Of("GlobalNetworkSet", ResourceKind.CalicoV3, false, Json.GlobalNetworkSet,
+    public static readonly ResourceKind GlobalNetworkSet = ResourceKind.Of("GlobalNetworkSet", ResourceKind.CalicoV3, false, () => Json.GlobalNetworkSet,
         "globalnetworksets", "globalnetworkset", "gnetsets");
-    public static readonly ResourceKind HostEndpoint = ResourceKind.Of("HostEndpoint", ResourceKind.CalicoV3, false, Json.HostEndpoint,
+    public static readonly ResourceKind HostEndpoint = ResourceKind.Of("HostEndpoint", ResourceKind.CalicoV3, false, () => Json.HostEndpoint,
         "hostendpoints", "hostendpoint", "hep", "heps");
-    public static readonly ResourceKind WorkloadEndpoint = ResourceKind.Of("WorkloadEndpoint", ResourceKind.CalicoV3, true, Json.WorkloadEndpoint,
+    public static readonly ResourceKind WorkloadEndpoint = ResourceKind.Of("WorkloadEndpoint", ResourceKind.CalicoV3, true, () => Json.WorkloadEndpoint,
         "workloadendpoints", "workloadendpoint", "wep", "weps");
-    public static readonly ResourceKind Profile = ResourceKind.Of("Profile", ResourceKind.CalicoV3, false, Json.Profile,
+    public static readonly ResourceKind Profile = ResourceKind.Of("Profile", ResourceKind.CalicoV3, false, () => Json.Profile,
         "profiles", "profile", "pro", "pros");
-    public static readonly ResourceKind BGPConfiguration = ResourceKind.Of("BGPConfiguration", ResourceKind.CalicoV3, false, Json.BGPConfiguration,
+    public static readonly ResourceKind BGPConfiguration = ResourceKind.Of("BGPConfiguration", ResourceKind.CalicoV3, false, () => Json.BGPConfiguration,
         "bgpconfigurations", "bgpconfiguration", "bgpconfig", "bgpconfigs");
-    public static readonly ResourceKind BGPPeer = ResourceKind.Of("BGPPeer", ResourceKind.CalicoV3, false, Json.BGPPeer,
+    public static readonly ResourceKind BGPPeer = ResourceKind.Of("BGPPeer", ResourceKind.CalicoV3, false, () => Json.BGPPeer,
         "bgppeers", "bgppeer", "bgpp", "bgpps", "bp", "bps");
-    public static readonly ResourceKind FelixConfiguration = ResourceKind.Of("FelixConfiguration", ResourceKind.CalicoV3, false, Json.FelixConfiguration,
+    public static readonly ResourceKind FelixConfiguration = ResourceKind.Of("FelixConfiguration", ResourceKind.CalicoV3, false, () => Json.FelixConfiguration,
         "felixconfigurations", "felixconfiguration", "felixconfig", "felixconfigs");
-    public static readonly ResourceKind ClusterInformation = ResourceKind.Of("ClusterInformation", ResourceKind.CalicoV3, false, Json.ClusterInformation,
+    public static readonly ResourceKind ClusterInformation = ResourceKind.Of("ClusterInformation", ResourceKind.CalicoV3, false, () => Json.ClusterInformation,
         "clusterinformations", "clusterinformation", "clusterinfo", "clusterinfos");
 
     public static IReadOnlyList<ResourceKind> All { get; } =

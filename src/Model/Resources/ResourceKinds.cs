@@ -9,17 +9,17 @@ public static class ResourceKinds
 {
     private static readonly ModelJsonContext Json = ModelJsonContext.Default;
 
-    public static readonly ResourceKind IPPool = ResourceKind.Of("IPPool", ResourceKind.CalicoV3, false, Json.IPPool, "ippools", "ippool", "pool", "pools");
-    public static readonly ResourceKind IPReservation = ResourceKind.Of("IPReservation", ResourceKind.CalicoV3, false, Json.IPReservation, "ipreservations", "ipreservation");
-    public static readonly ResourceKind IPAMConfiguration = ResourceKind.Of("IPAMConfiguration", ResourceKind.CalicoV3, false, Json.IPAMConfiguration, "ipamconfigurations", "ipamconfiguration", "ipamconfig");
-    public static readonly ResourceKind Node = ResourceKind.Of("Node", ResourceKind.CalicoV3, false, Json.Node, "nodes", "node", "no");
-    public static readonly ResourceKind IPAMBlock = ResourceKind.Of("IPAMBlock", ResourceKind.CalicoCrdV1, false, Json.IPAMBlock, "ipamblocks", "ipamblock");
-    public static readonly ResourceKind BlockAffinity = ResourceKind.Of("BlockAffinity", ResourceKind.CalicoCrdV1, false, Json.BlockAffinity, "blockaffinities", "blockaffinity", "affinity");
-    public static readonly ResourceKind IPAMHandle = ResourceKind.Of("IPAMHandle", ResourceKind.CalicoCrdV1, false, Json.IPAMHandle, "ipamhandles", "ipamhandle");
-    public static readonly ResourceKind IPAMConfig = ResourceKind.Of("IPAMConfig", ResourceKind.CalicoCrdV1, false, Json.IPAMConfig, "ipamconfigs");
-    public static readonly ResourceKind Namespace = ResourceKind.Of("Namespace", ResourceKind.CoreV1, false, Json.Namespace, "namespaces", "namespace", "ns");
-    public static readonly ResourceKind Pod = ResourceKind.Of("Pod", ResourceKind.CoreV1, true, Json.Pod, "pods", "pod", "po");
-    public static readonly ResourceKind KubernetesNode = ResourceKind.Of("Node", ResourceKind.CoreV1, false, Json.KubernetesNode, "k8snodes", "k8snode");
+    public static readonly ResourceKind IPPool = ResourceKind.Of("IPPool", ResourceKind.CalicoV3, false, () => Json.IPPool, "ippools", "ippool", "pool", "pools");
+    public static readonly ResourceKind IPReservation = ResourceKind.Of("IPReservation", ResourceKind.CalicoV3, false, () => Json.IPReservation, "ipreservations", "ipreservation");
+    public static readonly ResourceKind IPAMConfiguration = ResourceKind.Of("IPAMConfiguration", ResourceKind.CalicoV3, false, () => Json.IPAMConfiguration, "ipamconfigurations", "ipamconfiguration", "ipamconfig");
+    public static readonly ResourceKind Node = ResourceKind.Of("Node", ResourceKind.CalicoV3, false, () => Json.Node, "nodes", "node", "no");
+    public static readonly ResourceKind IPAMBlock = ResourceKind.Of("IPAMBlock", ResourceKind.CalicoCrdV1, false, () => Json.IPAMBlock, "ipamblocks", "ipamblock");
+    public static readonly ResourceKind BlockAffinity = ResourceKind.Of("BlockAffinity", ResourceKind.CalicoCrdV1, false, () => Json.BlockAffinity, "blockaffinities", "blockaffinity", "affinity");
+    public static readonly ResourceKind IPAMHandle = ResourceKind.Of("IPAMHandle", ResourceKind.CalicoCrdV1, false, () => Json.IPAMHandle, "ipamhandles", "ipamhandle");
+    public static readonly ResourceKind IPAMConfig = ResourceKind.Of("IPAMConfig", ResourceKind.CalicoCrdV1, false, () => Json.IPAMConfig, "ipamconfigs");
+    public static readonly ResourceKind Namespace = ResourceKind.Of("Namespace", ResourceKind.CoreV1, false, () => Json.Namespace, "namespaces", "namespace", "ns");
+    public static readonly ResourceKind Pod = ResourceKind.Of("Pod", ResourceKind.CoreV1, true, () => Json.Pod, "pods", "pod", "po");
+    public static readonly ResourceKind KubernetesNode = ResourceKind.Of("Node", ResourceKind.CoreV1, false, () => Json.KubernetesNode, "k8snodes", "k8snode");
 
     public static IReadOnlyList<ResourceKind> All { get; } =
     [
