@@ -19,11 +19,14 @@ public sealed class CalicoInvocation
     public static readonly IReadOnlyCollection<string> KnownArgs =
         ["K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "IP"];
 
-    private CalicoInvocation(CniRequest request, CalicoNetConf conf, CniLog log)
+    private readonly Func<DatastoreConfig, IDatastore> _openStore;
+
+    private CalicoInvocation(CniRequest request, CalicoNetConf conf, CniLog log, Func<DatastoreConfig, IDatastore> openStore)
     {
         Request = request;
         Conf = conf;
         Log = log;
+        _openStore = openStore;
         var ns = request.Args["K8S_POD_NAMESPACE"];
         var pod = request.Args["K8S_POD_NAME"];
         IsKubernetes = !string.IsNullOrEmpty(ns) && !string.IsNullOrEmpty(pod);
@@ -56,11 +59,11 @@ public sealed class CalicoInvocation
 
     public string LockFile => string.IsNullOrEmpty(Conf.IpamLockFile) ? DefaultLockFile : Conf.IpamLockFile;
 
-    public static CalicoInvocation From(CniRequest request)
+    public static CalicoInvocation From(CniRequest request, Func<DatastoreConfig, IDatastore> openStore)
     {
         var conf = CalicoNetConf.Parse(request.ConfigBytes);
         var log = new CniLog(string.IsNullOrEmpty(conf.LogFilePath) ? DefaultLogFile : conf.LogFilePath, CniLog.ParseLevel(conf.LogLevel));
-        var invocation = new CalicoInvocation(request, conf, log);
+        var invocation = new CalicoInvocation(request, conf, log, openStore);
         invocation.Node = invocation.ResolveNode();
         return invocation;
     }
@@ -99,7 +102,7 @@ public sealed class CalicoInvocation
         };
         try
         {
-            return config.Open();
+            return _openStore(config);
         }
         catch (Exception e) when (e is DatastoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {

@@ -12,20 +12,24 @@ namespace CniNet.CalicoCni;
 /// <c>calico-ipam</c>: Calico's IPAM plugin on the IPAM core. The main plugin runs the same code in process when
 /// its netconf names <c>calico-ipam</c>, and executes any other IPAM type from CNI_PATH.
 /// </summary>
-public sealed class CalicoIpamPlugin : ICniPlugin
+public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStore = null) : ICniPlugin
 {
+    /// <summary>A fresh connection per invocation, as a plugin process needs; the node agent passes stores it keeps open.</summary>
+    private readonly Func<DatastoreConfig, IDatastore> _openStore = openStore ?? (config => config.Open());
+
     public IReadOnlyCollection<string> KnownArgs => CalicoInvocation.KnownArgs;
 
     public CniException Classify(Exception error) => CalicoErrors.Classify(error);
 
     public async Task<CniResult> AddAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             await using var store = inv.OpenStore();
+            var roundTrips = store.RoundTrips;
             var assigned = await AssignAsync(inv, store, IpamRequest.FromNetConf(inv.Conf.Ipam), null);
-            inv.Log.Info($"ADD {inv.HandleId}: {string.Join(", ", assigned)} ({store.RoundTrips} datastore round trips)");
+            inv.Log.Info($"ADD {inv.HandleId}: {string.Join(", ", assigned)} ({store.RoundTrips - roundTrips} datastore round trips)");
             return IpamRequest.Result(assigned);
         }
         finally
@@ -65,7 +69,7 @@ public sealed class CalicoIpamPlugin : ICniPlugin
 
     public async Task DelAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             await using var store = inv.OpenStore();
@@ -89,7 +93,7 @@ public sealed class CalicoIpamPlugin : ICniPlugin
 
     public async Task CheckAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             await using var store = inv.OpenStore();
@@ -113,7 +117,7 @@ public sealed class CalicoIpamPlugin : ICniPlugin
 
     public async Task GcAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             await using var store = inv.OpenStore();
@@ -162,7 +166,7 @@ public sealed class CalicoIpamPlugin : ICniPlugin
 
     public async Task StatusAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             await ReadyAsync(inv);

@@ -16,8 +16,11 @@ namespace CniNet.CalicoCni;
 /// addresses, routes and sysctls. A warm ADD with calico-ipam reads once (IPAM state, Pod, Namespace, endpoint) and
 /// commits once (block, handle and endpoint together). Whatever fails after the allocation undoes it.
 /// </summary>
-public sealed class CalicoPlugin : ICniPlugin
+public sealed class CalicoPlugin(Func<DatastoreConfig, IDatastore>? openStore = null) : ICniPlugin
 {
+    /// <summary>A fresh connection per invocation, as a plugin process needs; the node agent passes stores it keeps open.</summary>
+    private readonly Func<DatastoreConfig, IDatastore> _openStore = openStore ?? (config => config.Open());
+
     public const string CalicoIpamType = "calico-ipam";
 
     public IReadOnlyCollection<string> KnownArgs => CalicoInvocation.KnownArgs;
@@ -27,12 +30,13 @@ public sealed class CalicoPlugin : ICniPlugin
     public async Task<CniResult> AddAsync(CniRequest request)
     {
         var clock = Stopwatch.StartNew();
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             using var network = PodNetwork.Open(request.Netns);
             network.EnsureAbsent(request.IfName);
             await using var store = inv.OpenStore();
+            var roundTrips = store.RoundTrips;
             var opened = clock.Elapsed;
             var hostVeth = inv.HostVethName;
             var allocation = await AllocateAsync(inv, store, hostVeth);
@@ -50,7 +54,7 @@ public sealed class CalicoPlugin : ICniPlugin
             }
             inv.Log.Info($"ADD {inv.EndpointName} {string.Join(", ", allocation.Addresses)} on {hostVeth} in {clock.Elapsed.TotalMilliseconds:F1} ms "
                          + $"(store open {opened.TotalMilliseconds:F1}, allocation {(allocated - opened).TotalMilliseconds:F1}, dataplane {(clock.Elapsed - allocated).TotalMilliseconds:F1}), "
-                         + $"{store.RoundTrips} datastore round trips");
+                         + $"{store.RoundTrips - roundTrips} datastore round trips");
             return Result(request, hostVeth, Mtu(inv.Conf), allocation);
         }
         catch (Exception e)
@@ -234,7 +238,7 @@ public sealed class CalicoPlugin : ICniPlugin
     /// </summary>
     public async Task DelAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             await using var store = inv.OpenStore();
@@ -263,7 +267,7 @@ public sealed class CalicoPlugin : ICniPlugin
     /// <summary>CHECK: the kernel state in the pod and on the host against prevResult, then IPAM.</summary>
     public async Task CheckAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             var prev = request.PrevResult ?? throw new CniException(CniErrorCode.InvalidNetworkConfig, "required prevResult missing");
@@ -286,7 +290,7 @@ public sealed class CalicoPlugin : ICniPlugin
 
     public async Task GcAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             if (inv.Conf.Ipam.Type == CalicoIpamType)
@@ -307,7 +311,7 @@ public sealed class CalicoPlugin : ICniPlugin
 
     public async Task StatusAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request);
+        var inv = CalicoInvocation.From(request, _openStore);
         try
         {
             if (inv.Conf.Ipam.Type == CalicoIpamType) await CalicoIpamPlugin.ReadyAsync(inv);

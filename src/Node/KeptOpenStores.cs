@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+using CniNet.Datastore;
+
+namespace CniNet.Node;
+
+/// <summary>
+/// The agent's datastores: one per configuration, opened on first use and kept open, so an invocation finds the
+/// connection made, the native library loaded and the store's read cache warm. Invocations get a handle whose
+/// dispose leaves the store open.
+/// </summary>
+internal sealed class KeptOpenStores : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<DatastoreConfig, Lazy<IDatastore>> _stores = new();
+
+    public IDatastore Open(DatastoreConfig config) => new Handle(_stores.GetOrAdd(config, c => new Lazy<IDatastore>(c.Open)).Value);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var store in _stores.Values.Where(s => s.IsValueCreated)) await store.Value.DisposeAsync();
+    }
+
+    private sealed class Handle(IDatastore store) : IDatastore
+    {
+        public Task<ReadResult> ReadAsync(IReadOnlyList<ReadOp> ops, CancellationToken ct = default) => store.ReadAsync(ops, ct);
+
+        public Task<IReadOnlyList<KvEntry?>> CommitAsync(IReadOnlyList<WriteOp> ops, CancellationToken ct = default) => store.CommitAsync(ops, ct);
+
+        public IAsyncEnumerable<WatchEvent> WatchAsync(string kind, long afterRevision, CancellationToken ct = default) => store.WatchAsync(kind, afterRevision, ct);
+
+        public Task CompactAsync(long revision, CancellationToken ct = default) => store.CompactAsync(revision, ct);
+
+        public long RoundTrips => store.RoundTrips;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
