@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the embedded default store: a node (a network namespace with an uplink), a datastore file with
 # pools and namespaces, our plugins installed by `cninetctl install-cni`, and pods started the way kubelet starts them
-# (the calico plugin executed with kubelet's CNI_ARGS, config on stdin). It shows the pods' addresses, pings between
+# (the calico plugin executed with kubelet's CNI_ARGS, config on stdin), handing the work to the node agent cninet-node
+# as a node runs it. It shows the pods' addresses, pings between
 # pods and to the node, a lost pod reclaimed by CNI GC, and the pool usage before and after the pods are deleted.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,9 +16,11 @@ node=node-a
 node_ns="cninet-demo-$$-node"
 node_ip=192.168.50.1
 pods=()
+agent=""
 
 cleanup() {
   set +e
+  [ -n "$agent" ] && kill "$agent" 2>/dev/null
   for pod in "${pods[@]}"; do ip netns del "cninet-demo-$$-$pod" 2>/dev/null; done
   ip netns del "$node_ns" 2>/dev/null
 }
@@ -87,10 +90,16 @@ print(json.dumps(conf))
 PY
 )
 
+echo "== cninet-node, the node agent, in the node's namespace: the plugins hand it their invocations"
+ip netns exec "$node_ns" "$PWD/out/bin/cninet-node" --cni-socket "$demo_dir/cni.sock" > "$demo_dir/agent.log" 2>&1 &
+agent=$!
+for _ in $(seq 100); do [ -S "$demo_dir/cni.sock" ] && break; sleep 0.1; done
+cat "$demo_dir/agent.log"
+
 cni() { # COMMAND namespace pod [netns]: the calico plugin as kubelet runs it, from the node's namespace
   local netns=${4-/run/netns/cninet-demo-$$-$3}
   ip netns exec "$node_ns" env CNI_COMMAND="$1" CNI_CONTAINERID="demo-$3" CNI_NETNS="$netns" CNI_IFNAME=eth0 \
-    CNI_PATH="$demo_dir/cni-bin" \
+    CNI_PATH="$demo_dir/cni-bin" CNINET_AGENT_SOCKET="$demo_dir/cni.sock" \
     CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=$2;K8S_POD_NAME=$3;K8S_POD_INFRA_CONTAINER_ID=demo-$3;K8S_POD_UID=uid-$3" \
     "$demo_dir/cni-bin/calico" <<< "$netconf"
 }
@@ -112,6 +121,9 @@ for pod in api-1 api-2; do start_pod blue "$pod"; done
 start_pod default pinned
 "$ctl" get workloadendpoint -A
 "$ctl" ipam show --show-blocks
+
+echo "== the plugin log: each ADD with the process that did it ([$agent] is cninet-node) and its time"
+grep ' ADD ' "$demo_dir/cni.log" | cut -d' ' -f3-
 
 echo "== inside pod web-1: its address and routes"
 ip netns exec "cninet-demo-$$-web-1" ip -4 addr show eth0 | grep inet
