@@ -1,0 +1,371 @@
+using System.Net;
+using System.Net.Sockets;
+using CniNet.Bgp.Rib;
+using CniNet.Bgp.Session;
+using CniNet.Bgp.Wire;
+using CniNet.Datastore;
+using CniNet.IpamCore;
+using CniNet.Linux;
+using CniNet.Model.Bgp;
+using CniNet.Model.Ipam;
+using CniNet.Model.Net;
+using CniNet.Model.Network;
+using CniNet.Model.Resources;
+
+namespace CniNet.Bgp.Speaker;
+
+/// <summary>
+/// This node's BGP speaker, as calico-node's BIRD: peers from the Calico resources (<see cref="CalicoBgpConfig"/>),
+/// each confirmed block affinity of the node advertised as an aggregate with a blackhole route in the kernel, and the
+/// best learned routes installed in the kernel with the speaker's own protocol number, removed again on withdraw or
+/// when their session ends. Reads the resources again every <see cref="BgpSpeakerOptions.ResyncInterval"/> and
+/// changes only what differs.
+/// </summary>
+public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
+{
+    /// <summary>What Calico (3.32+) sends on iBGP for a normal route: 2147483647 minus the kernel metric 1024.</summary>
+    public const uint CalicoLocalPref = 2147482623;
+
+    private readonly string _nodeName;
+    private readonly IDatastore _store;
+    private readonly BgpSpeakerOptions _options;
+    private readonly KernelRoutes _kernel;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly LocRib _rib = new();
+    private readonly Dictionary<string, BgpSession> _sessions = [];
+    private readonly HashSet<Cidr> _local = [];
+    private readonly HashSet<Cidr> _blackholes = [];
+    private readonly CancellationTokenSource _stop = new();
+    private BgpNodeConfig? _config;
+    private BgpSessionSettings? _settings;
+    private BgpListener? _listener;
+    private Task? _resync;
+
+    private BgpSpeaker(string nodeName, IDatastore store, BgpSpeakerOptions options, KernelRoutes kernel)
+    {
+        _nodeName = nodeName;
+        _store = store;
+        _options = options;
+        _kernel = kernel;
+    }
+
+    /// <summary>Starts the speaker for <paramref name="nodeName"/>: clears its routes left from an earlier run, reads the resources once, and keeps them applied until disposed.</summary>
+    public static async Task<BgpSpeaker> StartAsync(string nodeName, IDatastore store, BgpSpeakerOptions options, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeName);
+        var netlink = options.Namespace is { } ns ? Rtnetlink.OpenIn(ns) : Rtnetlink.Open();
+        var kernel = new KernelRoutes(netlink, options.RouteProtocol, options.Log);
+        kernel.RemoveLeftovers();
+        var speaker = new BgpSpeaker(nodeName, store, options, kernel);
+        await speaker.ResyncAsync(ct);
+        speaker._resync = Task.Run(speaker.ResyncLoopAsync);
+        return speaker;
+    }
+
+    /// <summary>The config the speaker runs with (null until this node's Node resource has a BGP address).</summary>
+    public BgpNodeConfig? Config => _config;
+
+    public IReadOnlyList<BgpSession> Sessions
+    {
+        get
+        {
+            lock (_sessions) return [.. _sessions.Values];
+        }
+    }
+
+    /// <summary>The prefixes this node originates (its confirmed blocks).</summary>
+    public async Task<IReadOnlyList<Cidr>> LocalPrefixesAsync()
+    {
+        await _lock.WaitAsync();
+        try
+        {
+            return [.. _local];
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>The best learned path of every prefix.</summary>
+    public async Task<IReadOnlyList<RibPath>> RoutesAsync()
+    {
+        await _lock.WaitAsync();
+        try
+        {
+            return [.. _rib.BestPaths];
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_resync is not null) await _resync;
+        await StopSessionsAsync();
+        _kernel.Dispose();
+        _stop.Dispose();
+    }
+
+    async Task IBgpSessionObserver.EstablishedAsync(BgpSession session)
+    {
+        _options.Log($"{session.Peer.Name}: established");
+        var local = await LocalPrefixesAsync();
+        var messages = new List<BgpMessage>();
+        foreach (var family in session.Families)
+        {
+            messages.AddRange(Announcements(session, local, family.IsV6));
+            messages.Add(UpdateMessage.EndOfRibFor(family));
+        }
+        await session.SendAsync(messages);
+    }
+
+    async Task IBgpSessionObserver.RefreshRequestedAsync(BgpSession session, BgpFamily family)
+    {
+        if (!session.Families.Contains(family)) return;
+        var local = await LocalPrefixesAsync();
+        await session.SendAsync([.. Announcements(session, local, family.IsV6)]);
+    }
+
+    async Task IBgpSessionObserver.ReceivedAsync(BgpSession session, UpdateMessage update)
+    {
+        var a = update.Attributes;
+        var withdrawn = update.Withdrawn.Concat(a.MpUnreach?.Withdrawn ?? []);
+        var announced = update.Nlri.Select(p => (p, a.NextHop)).Concat(a.MpReach?.Nlri.Select(p => (p, (IPAddress?)a.MpReach.NextHop)) ?? []).ToList();
+        if (update.TreatAsWithdraw is { } error)
+        {
+            _options.Log($"{session.Peer.Name}: treat-as-withdraw: {error}");
+            withdrawn = withdrawn.Concat(announced.Select(x => x.p));
+            announced = [];
+        }
+        else if (Rejected(session, a) is { } reason)
+        {
+            withdrawn = withdrawn.Concat(announced.Select(x => x.p));
+            announced = [];
+            _options.Log($"{session.Peer.Name}: ignoring routes: {reason}");
+        }
+        await _lock.WaitAsync();
+        try
+        {
+            foreach (var prefix in withdrawn) Apply(_rib.Remove(session.Peer.Name, prefix));
+            var stored = a.ForPropagation() with { NextHop = null };
+            foreach (var (prefix, nextHop) in announced)
+            {
+                if (nextHop is null) continue;
+                Apply(_rib.Add(new RibPath(prefix, stored, nextHop, session.Peer.Name, !session.IsInternal,
+                    session.PeerOpen?.BgpIdentifier ?? IPAddress.Any, session.Peer.Address)));
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    async Task IBgpSessionObserver.ClosedAsync(BgpSession session, string reason)
+    {
+        _options.Log($"{session.Peer.Name}: down: {reason}");
+        await _lock.WaitAsync();
+        try
+        {
+            foreach (var change in _rib.RemovePeer(session.Peer.Name)) Apply(change);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Loop prevention: our own AS in an eBGP path (RFC 4271 §9.1.2), our router id as ORIGINATOR_ID (RFC 4456 §8).</summary>
+    private string? Rejected(BgpSession session, PathAttributes a)
+    {
+        if (!session.IsInternal && a.AsPathContains(session.Settings.LocalAs)) return $"AS path {string.Join(' ', a.AsPath!)} contains our AS";
+        if (a.OriginatorId is { } originator && originator.Equals(session.Settings.RouterId)) return "ORIGINATOR_ID is our router id";
+        return null;
+    }
+
+    /// <summary>Programs one best-path change into the kernel; our own blocks keep their blackhole whatever peers say.</summary>
+    private void Apply(RibChange? change)
+    {
+        if (change is null || _blackholes.Contains(change.Prefix)) return;
+        if (change.New is { } best) _kernel.Via(change.Prefix, best.NextHop);
+        else _kernel.Remove(change.Prefix);
+    }
+
+    private IEnumerable<UpdateMessage> Announcements(BgpSession session, IEnumerable<Cidr> prefixes, bool v6)
+    {
+        var list = prefixes.Where(p => p.IsV6 == v6).OrderBy(p => p).ToList();
+        if (list.Count == 0 || NextHopFor(session, v6) is not { } nextHop) return [];
+        var attributes = new PathAttributes
+        {
+            Origin = BgpOrigin.Igp,
+            AsPath = session.IsInternal ? [] : [new AsPathSegment(AsPathSegmentType.Sequence, [session.Settings.LocalAs])],
+            LocalPref = session.IsInternal ? CalicoLocalPref : null,
+        };
+        return UpdateBuilder.Announce(list, v6, attributes, nextHop);
+    }
+
+    /// <summary>The session's own address for its family; the node's address of the other family otherwise.</summary>
+    private IPAddress? NextHopFor(BgpSession session, bool v6)
+    {
+        var local = session.LocalAddress;
+        if (local is not null && (local.AddressFamily == AddressFamily.InterNetworkV6) == v6) return local;
+        return v6 ? _config?.Ipv6Address : _config?.Ipv4Address;
+    }
+
+    private async Task ResyncLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.ResyncInterval, _stop.Token);
+                await ResyncAsync(_stop.Token);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is DatastoreException or LinuxException or IOException or SocketException)
+            {
+                _options.Log($"resync failed: {e.Message}");
+            }
+        }
+    }
+
+    private async Task ResyncAsync(CancellationToken ct)
+    {
+        var read = await _store.ReadAsync(
+        [
+            ReadOp.List(ResourceKinds.Node.StoreKind),
+            ReadOp.List(PolicyKinds.BGPConfiguration.StoreKind),
+            ReadOp.List(PolicyKinds.BGPPeer.StoreKind),
+            ReadOp.List(ResourceKinds.BlockAffinity.StoreKind, namePrefix: IpamNames.AffinityPrefix(_nodeName)),
+            ReadOp.List(ResourceKinds.IPPool.StoreKind),
+        ], ct);
+        var nodes = read.Many(0).Select(e => ResourceCodec.Decode<Node>(ResourceKinds.Node, e)).ToList();
+        var configurations = read.Many(1).Select(e => ResourceCodec.Decode<BGPConfiguration>(PolicyKinds.BGPConfiguration, e)).ToList();
+        var peers = read.Many(2).Select(e => ResourceCodec.Decode<BGPPeer>(PolicyKinds.BGPPeer, e)).ToList();
+        var affinities = read.Many(3).Select(e => ResourceCodec.Decode<BlockAffinity>(ResourceKinds.BlockAffinity, e)).ToList();
+        var pools = read.Many(4).Select(e => ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e)).ToList();
+
+        var config = CalicoBgpConfig.Resolve(_nodeName, nodes, configurations, peers, _options.PasswordOf);
+        await ApplyConfigAsync(config);
+        await ApplyLocalPrefixesAsync(LocalBlocks(affinities, pools));
+    }
+
+    /// <summary>
+    /// Confirmed host affinities of this node (Calico gives pending ones no export clause), minus blocks of pools with
+    /// <c>disableBGPExport</c>, which still get their blackhole route.
+    /// </summary>
+    private (HashSet<Cidr> Blackholes, HashSet<Cidr> Exported) LocalBlocks(List<BlockAffinity> affinities, List<IPPool> pools)
+    {
+        var blocks = affinities
+            .Where(a => a.Spec.Node == _nodeName && a.Spec.IsConfirmed && a.Spec.Deleted != "true" && a.Spec.Type is null or "" or "host")
+            .Select(a => Cidr.TryParse(a.Spec.Cidr, out var c, out _) ? c : (Cidr?)null)
+            .OfType<Cidr>()
+            .ToHashSet();
+        var silent = pools.Where(p => p.Spec.DisableBGPExport).Select(p => Cidr.TryParse(p.Spec.Cidr, out var c, out _) ? c : (Cidr?)null).OfType<Cidr>().ToList();
+        return (blocks, blocks.Where(b => !silent.Any(s => s.Contains(b))).ToHashSet());
+    }
+
+    private async Task ApplyConfigAsync(BgpNodeConfig? config)
+    {
+        if (Equals(config, _config)) return;
+        var restartAll = config is null || _config is null || config.LocalAs != _config.LocalAs || !config.RouterId.Equals(_config.RouterId)
+                         || config.ListenPort != _config.ListenPort;
+        if (restartAll) await StopSessionsAsync();
+        _config = config;
+        if (config is null) return;
+        if (restartAll)
+        {
+            _settings = new BgpSessionSettings(config.LocalAs, config.RouterId)
+            {
+                HoldTime = _options.HoldTime,
+                ConnectRetry = _options.ConnectRetry,
+                GracefulRestartTime = _options.GracefulRestartTime,
+                CreateSocket = CreateSocket,
+            };
+        }
+        var settings = _settings!;
+        _listener ??= BgpListener.Start(CreateSocket, _options.ListenAddress, config.ListenPort, SessionAt);
+        var wanted = config.Peers.ToDictionary(p => p.Name);
+        List<BgpSession> stale;
+        lock (_sessions) stale = _sessions.Values.Where(s => !wanted.TryGetValue(s.Peer.Name, out var p) || p != s.Peer).ToList();
+        foreach (var session in stale)
+        {
+            lock (_sessions) _sessions.Remove(session.Peer.Name);
+            await session.DisposeAsync();
+        }
+        foreach (var peer in config.Peers)
+        {
+            lock (_sessions)
+                if (_sessions.ContainsKey(peer.Name)) continue;
+            _listener.SetPassword(peer.Address, peer.Password);
+            var session = new BgpSession(peer, settings, this);
+            lock (_sessions) _sessions[peer.Name] = session;
+            session.Start();
+        }
+    }
+
+    private Socket CreateSocket(AddressFamily family) =>
+        _options.Namespace is { } ns
+            ? ns.Run(() => new Socket(family, SocketType.Stream, ProtocolType.Tcp))
+            : new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+
+    private BgpSession? SessionAt(IPAddress address)
+    {
+        lock (_sessions) return _sessions.Values.FirstOrDefault(s => s.Peer.Address.Equals(address));
+    }
+
+    private async Task ApplyLocalPrefixesAsync((HashSet<Cidr> Blackholes, HashSet<Cidr> Exported) wanted)
+    {
+        List<Cidr> added, removed;
+        await _lock.WaitAsync();
+        try
+        {
+            added = wanted.Exported.Except(_local).ToList();
+            removed = _local.Except(wanted.Exported).ToList();
+            foreach (var prefix in removed) _local.Remove(prefix);
+            foreach (var prefix in wanted.Blackholes.Where(_blackholes.Add)) _kernel.Blackhole(prefix);
+            foreach (var prefix in _blackholes.Except(wanted.Blackholes).ToList())
+            {
+                _blackholes.Remove(prefix);
+                _kernel.Remove(prefix);
+                if (_rib.Best(prefix) is { } learned) _kernel.Via(prefix, learned.NextHop);
+            }
+            foreach (var prefix in added) _local.Add(prefix);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        if (added.Count == 0 && removed.Count == 0) return;
+        foreach (var session in Sessions.Where(s => s.State == BgpSessionState.Established))
+        {
+            var messages = new List<BgpMessage>();
+            foreach (var family in session.Families)
+            {
+                messages.AddRange(UpdateBuilder.Withdraw(removed.Where(p => p.IsV6 == family.IsV6), family.IsV6));
+                messages.AddRange(Announcements(session, added, family.IsV6));
+            }
+            if (messages.Count > 0) await session.SendAsync(messages);
+        }
+    }
+
+    private async Task StopSessionsAsync()
+    {
+        List<BgpSession> all;
+        lock (_sessions)
+        {
+            all = [.. _sessions.Values];
+            _sessions.Clear();
+        }
+        foreach (var session in all) await session.DisposeAsync();
+        if (_listener is not null) await _listener.DisposeAsync();
+        _listener = null;
+    }
+}
