@@ -31,6 +31,12 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     private readonly BgpSpeakerOptions _options;
     private readonly KernelRoutes _kernel;
     private readonly SemaphoreSlim _lock = new(1, 1);
+
+    /// <summary>
+    /// Orders what goes to peers: a session's initial table and later changes to the local prefixes are computed and
+    /// sent under it, so a withdrawal never overtakes the announcement it cancels.
+    /// </summary>
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly LocRib _rib = new();
     private readonly Dictionary<string, BgpSession> _sessions = [];
     private readonly HashSet<Cidr> _local = [];
@@ -113,14 +119,22 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     async Task IBgpSessionObserver.EstablishedAsync(BgpSession session)
     {
         _options.Log($"{session.Peer.Name}: established");
-        var local = await LocalPrefixesAsync();
-        var messages = new List<BgpMessage>();
-        foreach (var family in session.Families)
+        await _sendLock.WaitAsync();
+        try
         {
-            messages.AddRange(Announcements(session, local, family.IsV6));
-            messages.Add(UpdateMessage.EndOfRibFor(family));
+            var local = await LocalPrefixesAsync();
+            var messages = new List<BgpMessage>();
+            foreach (var family in session.Families)
+            {
+                messages.AddRange(Announcements(session, local, family.IsV6));
+                messages.Add(UpdateMessage.EndOfRibFor(family));
+            }
+            await session.SendAsync(messages);
         }
-        await session.SendAsync(messages);
+        finally
+        {
+            _sendLock.Release();
+        }
     }
 
     async Task IBgpSessionObserver.RefreshRequestedAsync(BgpSession session, BgpFamily family)
@@ -322,6 +336,19 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     }
 
     private async Task ApplyLocalPrefixesAsync((HashSet<Cidr> Blackholes, HashSet<Cidr> Exported) wanted)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            await ApplyLocalPrefixesLockedAsync(wanted);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task ApplyLocalPrefixesLockedAsync((HashSet<Cidr> Blackholes, HashSet<Cidr> Exported) wanted)
     {
         List<Cidr> added, removed;
         await _lock.WaitAsync();

@@ -4,6 +4,7 @@ using CniNet.Bgp.Speaker;
 using CniNet.IpamCore;
 using CniNet.Linux;
 using CniNet.Model.Net;
+using CniNet.Tests.Integration.Linux;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -14,18 +15,23 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
 {
     private const string Node = "node-a";
 
-    /// <summary>The resources of one node at 10.99.0.1 in AS 64512 peering with <paramref name="peerIp"/>, with the mesh off.</summary>
-    private static string Resources(string peerIp, uint peerAs, string nodeAddresses = "ipv4Address: 10.99.0.1/24") => $"""
+    /// <summary>The resources of one node at 10.99.0.1 (and fd00:99::1) in AS 64512 peering with <paramref name="peerIp"/>, with the mesh off.</summary>
+    private static string Resources(string peerIp, uint peerAs, string peerExtra = "") => $"""
         apiVersion: projectcalico.org/v3
         kind: IPPool
         metadata: {"{"}name: pods{"}"}
         spec: {"{"}cidr: 10.244.0.0/16, blockSize: 26{"}"}
         ---
         apiVersion: projectcalico.org/v3
+        kind: IPPool
+        metadata: {"{"}name: pods6{"}"}
+        spec: {"{"}cidr: "fd00:244::/64", blockSize: 122{"}"}
+        ---
+        apiVersion: projectcalico.org/v3
         kind: Node
         metadata: {"{"}name: {Node}{"}"}
         spec:
-          bgp: {"{"}{nodeAddresses}{"}"}
+          bgp: {"{"}ipv4Address: 10.99.0.1/24, ipv6Address: "fd00:99::1/64"{"}"}
         ---
         apiVersion: projectcalico.org/v3
         kind: BGPConfiguration
@@ -35,12 +41,13 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
         apiVersion: projectcalico.org/v3
         kind: BGPPeer
         metadata: {"{"}name: bird{"}"}
-        spec: {"{"}peerIP: "{peerIp}", asNumber: {peerAs}{"}"}
+        spec: {"{"}peerIP: "{peerIp}", asNumber: {peerAs}{peerExtra}{"}"}
         """;
 
-    private BgpSpeakerOptions Options(NetworkNamespace ns) => new()
+    private BgpSpeakerOptions Options(NetworkNamespace ns, string? password = null) => new()
     {
         Namespace = ns,
+        PasswordOf = secret => secret.SecretKeyRef?.Key == "bird" ? password : null,
         ConnectRetry = TimeSpan.FromSeconds(1),
         ResyncInterval = TimeSpan.FromMilliseconds(500),
         Log = line =>
@@ -56,11 +63,19 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
         },
     };
 
-    /// <summary>Assigns one pod address on the node, which claims and confirms a /26 block for it.</summary>
-    private static async Task<Cidr> ClaimBlockAsync(TestStore store)
+    /// <summary>Assigns one pod address on the node, which claims and confirms a block for it (a /26, or a /122 for IPv6).</summary>
+    private static async Task<Cidr> ClaimBlockAsync(TestStore store, bool v6 = false)
     {
-        var (v4, _) = await store.Ipam().AutoAssignAsync(new AutoAssignArgs { Hostname = Node, HandleId = "pod-1", Num4 = 1 });
-        return Cidr.Containing(v4.IPs[0].NetworkAddress, 26);
+        var (v4, r6) = await store.Ipam().AutoAssignAsync(new AutoAssignArgs { Hostname = Node, HandleId = "pod-1", Num4 = v6 ? 0 : 1, Num6 = v6 ? 1 : 0 });
+        return v6 ? Cidr.Containing(r6.IPs[0].NetworkAddress, 122) : Cidr.Containing(v4.IPs[0].NetworkAddress, 26);
+    }
+
+    private static Task WaitEstablishedAsync(BgpSpeaker speaker, BirdProcess bird, string protocol)
+    {
+        var session = Assert.Single(speaker.Sessions);
+        return Task.WhenAll(
+            Eventually.HoldsAsync(() => session.State == BgpSessionState.Established, "our session Established", () => $"{session} {session.LastError}\n{bird.Log}"),
+            Eventually.HoldsAsync(() => bird.Birdc("show", "protocols", protocol).Contains("Established"), "BIRD's session Established", () => bird.Log));
     }
 
     private static string Routes(NetworkNamespace ns, params string[] args) => BgpLab.Ip(ns, ["route", "show", .. args]);
@@ -87,9 +102,7 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
             """);
         await using var speaker = await BgpSpeaker.StartAsync(Node, store.Store, Options(node));
 
-        var session = Assert.Single(speaker.Sessions);
-        await Eventually.HoldsAsync(() => session.State == BgpSessionState.Established, "our session Established", () => $"{session} {session.LastError}\n{bird.Log}");
-        await Eventually.HoldsAsync(() => bird.Birdc("show", "protocols", "node").Contains("Established"), "BIRD's session Established", bird.Log.ToString);
+        await WaitEstablishedAsync(speaker, bird, "node");
 
         // Our block: a blackhole in our kernel, a route in BIRD's table and in BIRD's kernel via our address.
         Assert.Contains($"blackhole {block} proto 196", Routes(node));
@@ -122,5 +135,102 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
         await Eventually.HoldsAsync(() => !bird.Birdc("show", "route").Contains($"{block}"), "the block withdrawn from BIRD's table", () => bird.Birdc("show", "route"));
         await Eventually.HoldsAsync(() => !Routes(birdHost).Contains($"{block}"), "the block gone from BIRD's kernel", () => Routes(birdHost));
         Assert.DoesNotContain($"{block}", Routes(node));
+    }
+
+    [Fact]
+    public async Task Ipv6_blocks_and_routes_travel_over_mp_bgp_on_an_ipv6_session()
+    {
+        using var lab = new BgpLab();
+        var node = lab.AddHost("10.99.0.1/24", "fd00:99::1/64");
+        var birdHost = lab.AddHost("10.99.0.2/24", "fd00:99::2/64");
+        await using var store = new TestStore();
+        await store.ApplyAsync(Resources("fd00:99::2", 64512));
+        var block = await ClaimBlockAsync(store, v6: true);
+        using var bird = await BirdProcess.StartAsync(birdHost, """
+            router id 10.99.0.2;
+            protocol device { }
+            protocol direct { ipv6; interface "eth0"; }
+            protocol kernel { ipv6 { import none; export where proto = "node"; }; }
+            protocol static static6 { ipv6; route fd00:250:1::/122 blackhole; }
+            protocol bgp node {
+              local fd00:99::2 as 64512; neighbor fd00:99::1 as 64512; connect retry time 1;
+              ipv6 { import all; export where proto = "static6"; next hop self; };
+            }
+            """);
+        await using var speaker = await BgpSpeaker.StartAsync(Node, store.Store, Options(node));
+
+        await WaitEstablishedAsync(speaker, bird, "node");
+        Assert.Contains($"blackhole {block}", BgpLab.Ip(node, "-6", "route", "show"));
+        await Eventually.HoldsAsync(() => BgpLab.Ip(birdHost, "-6", "route", "show", "proto", "bird").Contains($"{block} via fd00:99::1 dev eth0"),
+            "the IPv6 block in BIRD's kernel", () => bird.Birdc("show", "route", "all"));
+        await Eventually.HoldsAsync(() => BgpLab.Ip(node, "-6", "route", "show", "proto", "196").Contains("fd00:250:1::/122 via fd00:99::2 dev eth0"),
+            "BIRD's IPv6 route in our kernel", () => BgpLab.Ip(node, "-6", "route", "show"));
+
+        bird.Birdc("disable", "static6");
+        await Eventually.HoldsAsync(() => !BgpLab.Ip(node, "-6", "route", "show", "proto", "196").Contains("fd00:250:1::/122"),
+            "the IPv6 route withdrawn from our kernel", () => BgpLab.Ip(node, "-6", "route", "show"));
+    }
+
+    [Fact]
+    public async Task Ebgp_with_a_bird_tor_in_another_as_carries_as_paths_both_ways()
+    {
+        using var lab = new BgpLab();
+        var node = lab.AddHost("10.99.0.1/24");
+        var tor = lab.AddHost("10.99.0.254/24");
+        await using var store = new TestStore();
+        await store.ApplyAsync(Resources("10.99.0.254", 65000));
+        var block = await ClaimBlockAsync(store);
+        using var bird = await BirdProcess.StartAsync(tor, """
+            router id 10.99.0.254;
+            protocol device { }
+            protocol kernel { ipv4 { import none; export where proto = "node"; }; }
+            protocol static uplink { ipv4; route 10.250.9.0/24 blackhole; }
+            protocol bgp node {
+              local 10.99.0.254 as 65000; neighbor 10.99.0.1 as 64512; connect retry time 1;
+              ipv4 { import all; export where proto = "uplink"; };
+            }
+            """);
+        await using var speaker = await BgpSpeaker.StartAsync(Node, store.Store, Options(node));
+
+        await WaitEstablishedAsync(speaker, bird, "node");
+        await Eventually.HoldsAsync(() => bird.Birdc("show", "route", "all", block.ToString()).Contains("BGP.as_path: 64512"),
+            "the block at the ToR with our AS as its path", () => bird.Birdc("show", "route", "all"));
+        await Eventually.HoldsAsync(() => Routes(tor, "proto", "bird").Contains($"{block} via 10.99.0.1 dev eth0"), "the block in the ToR's kernel", () => Routes(tor));
+        await Eventually.HoldsAsync(() => Routes(node, "proto", "196").Contains("10.250.9.0/24 via 10.99.0.254 dev eth0"), "the ToR's route in our kernel", () => Routes(node));
+        var learned = Assert.Single(await speaker.RoutesAsync());
+        Assert.True(learned.External);
+        Assert.Equal(65000u, learned.Attributes.NeighborAs);
+        Assert.Equal(1, learned.Attributes.AsPathLength);
+    }
+
+    [Fact]
+    public async Task Md5_with_a_wrong_password_keeps_the_session_down_and_the_right_one_brings_it_up()
+    {
+        using var lab = new BgpLab();
+        var node = lab.AddHost("10.99.0.1/24");
+        var birdHost = lab.AddHost("10.99.0.2/24");
+        await using var store = new TestStore();
+        await store.ApplyAsync(Resources("10.99.0.2", 64512, ", password: {secretKeyRef: {name: bgp-secrets, key: bird}}"));
+        const string config = """
+            router id 10.99.0.2;
+            protocol device { }
+            protocol bgp node {
+              local 10.99.0.2 as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1; password "PASSWORD";
+              ipv4 { import all; export none; };
+            }
+            """;
+        using var bird = await BirdProcess.StartAsync(birdHost, config.Replace("PASSWORD", "not-the-secret"));
+        await using var speaker = await BgpSpeaker.StartAsync(Node, store.Store, Options(node, password: "the-secret"));
+        var session = Assert.Single(speaker.Sessions);
+
+        // The kernel drops segments signed with the wrong key: our connects time out, nothing gets to OPEN.
+        await Eventually.HoldsAsync(() => session.LastError == "connect timed out", "our connect attempts time out", () => $"{session} {session.LastError}");
+        Assert.DoesNotContain("Established", bird.Birdc("show", "protocols", "node"));
+        Assert.NotEqual(BgpSessionState.Established, session.State);
+
+        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(bird.Socket)!, "bird.conf"), config.Replace("PASSWORD", "the-secret"));
+        bird.Birdc("configure");
+        await WaitEstablishedAsync(speaker, bird, "node");
+        Assert.Contains("md5keys", TestNamespaces.Exec(node, "ss", "-tni", "state", "established").Stdout);
     }
 }
