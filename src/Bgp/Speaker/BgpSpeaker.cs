@@ -46,6 +46,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     private BgpSessionSettings? _settings;
     private BgpListener? _listener;
     private Task? _resync;
+    private int _disposed;
 
     private BgpSpeaker(string nodeName, IDatastore store, BgpSpeakerOptions options, KernelRoutes kernel)
     {
@@ -109,6 +110,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync();
         if (_resync is not null) await _resync;
         await StopSessionsAsync();

@@ -1,7 +1,6 @@
 using System.Net;
 using CniNet.Bgp.Session;
 using CniNet.Bgp.Speaker;
-using CniNet.IpamCore;
 using CniNet.Linux;
 using CniNet.Model.Net;
 using CniNet.Tests.Integration.Linux;
@@ -44,31 +43,8 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
         spec: {"{"}peerIP: "{peerIp}", asNumber: {peerAs}{peerExtra}{"}"}
         """;
 
-    private BgpSpeakerOptions Options(NetworkNamespace ns, string? password = null) => new()
-    {
-        Namespace = ns,
-        PasswordOf = secret => secret.SecretKeyRef?.Key == "bird" ? password : null,
-        ConnectRetry = TimeSpan.FromSeconds(1),
-        ResyncInterval = TimeSpan.FromMilliseconds(500),
-        Log = line =>
-        {
-            try
-            {
-                output.WriteLine(line);
-            }
-            catch (InvalidOperationException)
-            {
-                // The test has finished; late session reports have nowhere to go.
-            }
-        },
-    };
-
-    /// <summary>Assigns one pod address on the node, which claims and confirms a block for it (a /26, or a /122 for IPv6).</summary>
-    private static async Task<Cidr> ClaimBlockAsync(TestStore store, bool v6 = false)
-    {
-        var (v4, r6) = await store.Ipam().AutoAssignAsync(new AutoAssignArgs { Hostname = Node, HandleId = "pod-1", Num4 = v6 ? 0 : 1, Num6 = v6 ? 1 : 0 });
-        return v6 ? Cidr.Containing(r6.IPs[0].NetworkAddress, 122) : Cidr.Containing(v4.IPs[0].NetworkAddress, 26);
-    }
+    private BgpSpeakerOptions Options(NetworkNamespace ns, string? password = null) =>
+        Blocks.Options(ns, output) with { PasswordOf = secret => secret.SecretKeyRef?.Key == "bird" ? password : null };
 
     private static Task WaitEstablishedAsync(BgpSpeaker speaker, BirdProcess bird, string protocol)
     {
@@ -88,7 +64,7 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
         var birdHost = lab.AddHost("10.99.0.2/24");
         await using var store = new TestStore();
         await store.ApplyAsync(Resources("10.99.0.2", 64512));
-        var block = await ClaimBlockAsync(store);
+        var block = await Blocks.ClaimAsync(store, Node);
         using var bird = await BirdProcess.StartAsync(birdHost, """
             router id 10.99.0.2;
             protocol device { }
@@ -145,7 +121,7 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
         var birdHost = lab.AddHost("10.99.0.2/24", "fd00:99::2/64");
         await using var store = new TestStore();
         await store.ApplyAsync(Resources("fd00:99::2", 64512));
-        var block = await ClaimBlockAsync(store, v6: true);
+        var block = await Blocks.ClaimAsync(store, Node, v6: true);
         using var bird = await BirdProcess.StartAsync(birdHost, """
             router id 10.99.0.2;
             protocol device { }
@@ -179,7 +155,7 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
         var tor = lab.AddHost("10.99.0.254/24");
         await using var store = new TestStore();
         await store.ApplyAsync(Resources("10.99.0.254", 65000));
-        var block = await ClaimBlockAsync(store);
+        var block = await Blocks.ClaimAsync(store, Node);
         using var bird = await BirdProcess.StartAsync(tor, """
             router id 10.99.0.254;
             protocol device { }
