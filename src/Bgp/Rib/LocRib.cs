@@ -18,6 +18,9 @@ public sealed class LocRib
 
     public IEnumerable<RibPath> BestPaths => _entries.Values.Select(e => e.Best!);
 
+    /// <summary>The prefixes <paramref name="peer"/> has a route to.</summary>
+    public IReadOnlyCollection<Cidr> PrefixesOf(string peer) => _byPeer.TryGetValue(peer, out var set) ? [.. set] : [];
+
     public IReadOnlyCollection<RibPath> PathsOf(Cidr prefix) => _entries.TryGetValue(prefix, out var e) ? e.Paths.Values : [];
 
     /// <summary>Adds or replaces <paramref name="path"/>'s peer's route to its prefix (an implicit withdraw of the old one, RFC 4271 §3.1).</summary>
@@ -59,7 +62,7 @@ public sealed class LocRib
     private RibChange? Reselect(Cidr prefix, Entry entry)
     {
         var old = entry.Best;
-        var best = entry.Paths.Values.Min(BestPathComparer.Instance);
+        var best = BestPath.Select(entry.Paths.Values);
         entry.Best = best;
         if (best is null) _entries.Remove(prefix);
         return Equals(old, best) ? null : new RibChange(prefix, old, best);
