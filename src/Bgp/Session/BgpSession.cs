@@ -26,6 +26,7 @@ public sealed class BgpSession : IAsyncDisposable
     private BgpConnection? _established;
     private Task? _run;
     private int _disposed;
+    private bool _holdTimerExpired;
 
     public BgpSession(BgpPeerConfig peer, BgpSessionSettings settings, IBgpSessionObserver observer)
     {
@@ -326,17 +327,22 @@ public sealed class BgpSession : IAsyncDisposable
         lock (_gate) _established = connection;
         SetState(BgpSessionState.Established);
         LastError = null;
+        _holdTimerExpired = false;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var timers = KeepTimersAsync(connection, stop.Token);
         string reason;
+        bool abrupt;
         try
         {
             await _observer.EstablishedAsync(this);
-            reason = await ReadUpdatesAsync(connection, stop.Token);
+            (reason, abrupt) = await ReadUpdatesAsync(connection, stop.Token);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            reason = ct.IsCancellationRequested ? "stopped" : LastError ?? e.Message;
+            // A reset connection is abrupt; our own stop and an expired hold timer (we sent a NOTIFICATION) are not.
+            var stopping = ct.IsCancellationRequested || Volatile.Read(ref _disposed) != 0;
+            abrupt = !stopping && !_holdTimerExpired;
+            reason = stopping ? "stopped" : LastError ?? e.Message;
         }
         finally
         {
@@ -349,10 +355,11 @@ public sealed class BgpSession : IAsyncDisposable
         // Reported whatever ended the session, so the speaker always takes the peer's routes out of the kernel.
         LastError = reason;
         SetState(BgpSessionState.Idle);
-        await _observer.ClosedAsync(this, reason);
+        await _observer.ClosedAsync(this, reason, abrupt);
     }
 
-    private async Task<string> ReadUpdatesAsync(BgpConnection connection, CancellationToken ct)
+    /// <summary>Why the session ended, and whether it ended without a NOTIFICATION (RFC 4724 §4.2: the peer may be restarting).</summary>
+    private async Task<(string Reason, bool Abrupt)> ReadUpdatesAsync(BgpConnection connection, CancellationToken ct)
     {
         while (true)
         {
@@ -369,10 +376,10 @@ public sealed class BgpSession : IAsyncDisposable
             switch (await read)
             {
                 case null:
-                    return "the peer closed the connection";
+                    return ("the peer closed the connection", true);
                 case { Status: BgpReadStatus.Error, Error: { } error }:
                     await connection.CloseAsync(error.ToNotification());
-                    return $"malformed message from the peer: {error}";
+                    return ($"malformed message from the peer: {error}", false);
                 case { Message: UpdateMessage update }:
                     await _observer.ReceivedAsync(this, update);
                     break;
@@ -380,11 +387,11 @@ public sealed class BgpSession : IAsyncDisposable
                     await _observer.RefreshRequestedAsync(this, new BgpFamily(refresh.Afi, refresh.Safi));
                     break;
                 case { Message: NotificationMessage notification }:
-                    return $"the peer sent {notification}";
+                    return ($"the peer sent {notification}", false);
                 case { Message: OpenMessage }:
                     // RFC 6608: subcode 3, unexpected message in Established.
                     await connection.CloseAsync(new NotificationMessage(BgpErrorCode.Fsm, 3, []));
-                    return "the peer sent OPEN on an established session";
+                    return ("the peer sent OPEN on an established session", false);
             }
         }
     }
@@ -404,6 +411,7 @@ public sealed class BgpSession : IAsyncDisposable
                 if (now - connection.LastReceivedTicks > hold)
                 {
                     LastError = "hold timer expired";
+                    _holdTimerExpired = true;
                     await connection.CloseAsync(new NotificationMessage(BgpErrorCode.HoldTimerExpired, 0, []));
                     return;
                 }

@@ -15,6 +15,9 @@ public interface IBgpSessionObserver
     /// <summary>The peer asked for our routes of <paramref name="family"/> again (RFC 2918).</summary>
     Task RefreshRequestedAsync(BgpSession session, BgpFamily family);
 
-    /// <summary>The session left Established; the peer's routes are gone.</summary>
-    Task ClosedAsync(BgpSession session, string reason);
+    /// <summary>
+    /// The session left Established. <paramref name="abrupt"/>: it ended without a NOTIFICATION either way (the TCP
+    /// connection broke), so a peer with graceful restart may be restarting and its routes may be kept (RFC 4724 §4.2).
+    /// </summary>
+    Task ClosedAsync(BgpSession session, string reason, bool abrupt);
 }

@@ -41,6 +41,12 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     private readonly Dictionary<string, BgpSession> _sessions = [];
     private readonly HashSet<Cidr> _local = [];
     private readonly HashSet<Cidr> _blackholes = [];
+
+    /// <summary>Per peer, the routes kept while it restarts gracefully (RFC 4724 §4.2), until it refreshes them or its restart time runs out.</summary>
+    private readonly Dictionary<string, HashSet<Cidr>> _stale = [];
+
+    /// <summary>Per peer, the graceful restart capability of its last OPEN.</summary>
+    private readonly Dictionary<string, GracefulRestartCapability?> _restart = [];
     private readonly CancellationTokenSource _stop = new();
     private BgpNodeConfig? _config;
     private BgpSessionSettings? _settings;
@@ -121,6 +127,18 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     async Task IBgpSessionObserver.EstablishedAsync(BgpSession session)
     {
         _options.Log($"{session.Peer.Name}: established");
+        await _lock.WaitAsync();
+        try
+        {
+            var restart = session.PeerOpen?.GracefulRestart;
+            _restart[session.Peer.Name] = restart;
+            // Families the restarted peer did not keep forwarding state for lose their stale routes now (RFC 4724 §4.2).
+            PurgeStale(session.Peer.Name, prefix => restart?.Families.Any(f => f.Family.IsV6 == prefix.IsV6 && f.ForwardingPreserved) != true);
+        }
+        finally
+        {
+            _lock.Release();
+        }
         await _sendLock.WaitAsync();
         try
         {
@@ -166,13 +184,47 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         await _lock.WaitAsync();
         try
         {
-            foreach (var prefix in withdrawn) Apply(_rib.Remove(session.Peer.Name, prefix));
+            var stale = _stale.GetValueOrDefault(session.Peer.Name);
+            foreach (var prefix in withdrawn)
+            {
+                stale?.Remove(prefix);
+                Apply(_rib.Remove(session.Peer.Name, prefix));
+            }
             var stored = a.ForPropagation() with { NextHop = null };
             foreach (var (prefix, nextHop) in announced)
             {
+                stale?.Remove(prefix);
                 if (nextHop is null) continue;
                 Apply(_rib.Add(new RibPath(prefix, stored, nextHop, session.Peer.Name, !session.IsInternal,
                     session.PeerOpen?.BgpIdentifier ?? IPAddress.Any, session.Peer.Address)));
+            }
+            if (update.EndOfRib is { } family) PurgeStale(session.Peer.Name, prefix => prefix.IsV6 == family.IsV6);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    async Task IBgpSessionObserver.ClosedAsync(BgpSession session, string reason, bool abrupt)
+    {
+        _options.Log($"{session.Peer.Name}: down: {reason}");
+        var peer = session.Peer.Name;
+        await _lock.WaitAsync();
+        try
+        {
+            if (abrupt && _restart.GetValueOrDefault(peer) is { RestartTime: > 0 } restart)
+            {
+                var kept = _rib.PrefixesOf(peer).Where(p => restart.Families.Any(f => f.Family.IsV6 == p.IsV6)).ToHashSet();
+                foreach (var prefix in _rib.PrefixesOf(peer).Except(kept)) Apply(_rib.Remove(peer, prefix));
+                _stale[peer] = kept;
+                _options.Log($"{peer}: keeping {kept.Count} routes for up to {restart.RestartTime} s while it restarts");
+                _ = PurgeStaleLaterAsync(session, kept, TimeSpan.FromSeconds(restart.RestartTime));
+            }
+            else
+            {
+                _stale.Remove(peer);
+                foreach (var change in _rib.RemovePeer(peer)) Apply(change);
             }
         }
         finally
@@ -181,18 +233,39 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         }
     }
 
-    async Task IBgpSessionObserver.ClosedAsync(BgpSession session, string reason)
+    /// <summary>The restart time ran out: routes the peer has not refreshed by then go, unless it is back and will send End-of-RIB.</summary>
+    private async Task PurgeStaleLaterAsync(BgpSession session, HashSet<Cidr> stale, TimeSpan restartTime)
     {
-        _options.Log($"{session.Peer.Name}: down: {reason}");
+        try
+        {
+            await Task.Delay(restartTime, _stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         await _lock.WaitAsync();
         try
         {
-            foreach (var change in _rib.RemovePeer(session.Peer.Name)) Apply(change);
+            if (session.State != BgpSessionState.Established && _stale.GetValueOrDefault(session.Peer.Name) == stale)
+                PurgeStale(session.Peer.Name, _ => true);
         }
         finally
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>Removes the peer's stale routes that match <paramref name="which"/>; the caller holds the lock.</summary>
+    private void PurgeStale(string peer, Func<Cidr, bool> which)
+    {
+        if (!_stale.TryGetValue(peer, out var stale)) return;
+        foreach (var prefix in stale.Where(which).ToList())
+        {
+            stale.Remove(prefix);
+            Apply(_rib.Remove(peer, prefix));
+        }
+        if (stale.Count == 0) _stale.Remove(peer);
     }
 
     /// <summary>Loop prevention: our own AS in an eBGP path (RFC 4271 §9.1.2), our router id as ORIGINATOR_ID (RFC 4456 §8).</summary>

@@ -13,6 +13,7 @@ public sealed class BirdProcess : IDisposable
     private readonly Process _process;
     private readonly string _directory;
     private readonly System.Text.StringBuilder _log = new();
+    private bool _disposed;
 
     private BirdProcess(Process process, string directory)
     {
@@ -31,8 +32,11 @@ public sealed class BirdProcess : IDisposable
         }
     }
 
-    /// <summary>Starts BIRD in <paramref name="ns"/> with <paramref name="config"/> and waits until its control socket answers.</summary>
-    public static async Task<BirdProcess> StartAsync(NetworkNamespace ns, string config)
+    /// <summary>
+    /// Starts BIRD in <paramref name="ns"/> with <paramref name="config"/> and waits until its control socket answers;
+    /// <paramref name="recovering"/> starts it as a graceful restart (<c>-R</c>).
+    /// </summary>
+    public static async Task<BirdProcess> StartAsync(NetworkNamespace ns, string config, bool recovering = false)
     {
         var directory = Directory.CreateTempSubdirectory("cninet-bird-").FullName;
         var path = Path.Combine(directory, "bird.conf");
@@ -40,6 +44,7 @@ public sealed class BirdProcess : IDisposable
         var info = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in new[] { "netns", "exec", TestNamespaces.NameOf(ns), "bird", "-f", "-c", path, "-s", Path.Combine(directory, "bird.ctl"), "-P", Path.Combine(directory, "bird.pid") })
             info.ArgumentList.Add(a);
+        if (recovering) info.ArgumentList.Add("-R");
         var process = Process.Start(info)!;
         var bird = new BirdProcess(process, directory);
         process.ErrorDataReceived += (_, e) =>
@@ -70,6 +75,8 @@ public sealed class BirdProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         try
         {
             if (!_process.HasExited)

@@ -27,7 +27,7 @@ public sealed class RecordingObserver : IBgpSessionObserver
 
     public Task RefreshRequestedAsync(BgpSession session, BgpFamily family) => Task.CompletedTask;
 
-    public Task ClosedAsync(BgpSession session, string reason)
+    public Task ClosedAsync(BgpSession session, string reason, bool abrupt)
     {
         Closed.Enqueue(reason);
         return Task.CompletedTask;
