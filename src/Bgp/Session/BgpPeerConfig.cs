@@ -14,6 +14,9 @@ public sealed record BgpPeerConfig(string Name, IPAddress Address, uint As)
     /// <summary>The RFC 2385 TCP MD5 key; null for none.</summary>
     public string? Password { get; init; }
 
+    /// <summary>A route reflector client of this node (RFC 4456): iBGP routes from and to it are reflected.</summary>
+    public bool RouteReflectorClient { get; init; }
+
     /// <summary>The local address outgoing connections are bound to (Calico's <c>sourceAddress: UseNodeIP</c>); null lets the kernel choose.</summary>
     public IPAddress? SourceAddress { get; init; }
 }

@@ -33,8 +33,8 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     private readonly SemaphoreSlim _lock = new(1, 1);
 
     /// <summary>
-    /// Orders what goes to peers: a session's initial table and later changes to the local prefixes are computed and
-    /// sent under it, so a withdrawal never overtakes the announcement it cancels.
+    /// Orders what goes to peers: every Adj-RIB-Out update is computed and sent under it, so a withdrawal never
+    /// overtakes the announcement it cancels. Taken before <see cref="_lock"/>, never inside it.
     /// </summary>
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly LocRib _rib = new();
@@ -44,6 +44,12 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
 
     /// <summary>Per peer, the routes kept while it restarts gracefully (RFC 4724 §4.2), until it refreshes them or its restart time runs out.</summary>
     private readonly Dictionary<string, HashSet<Cidr>> _stale = [];
+
+    /// <summary>Per established session, what it has been sent.</summary>
+    private readonly Dictionary<string, AdjRibOut> _adjOut = [];
+
+    /// <summary>Prefixes whose best path changed since the peers were last brought up to date.</summary>
+    private readonly HashSet<Cidr> _dirty = [];
 
     /// <summary>Per peer, the graceful restart capability of its last OPEN.</summary>
     private readonly Dictionary<string, GracefulRestartCapability?> _restart = [];
@@ -132,6 +138,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             var restart = session.PeerOpen?.GracefulRestart;
             _restart[session.Peer.Name] = restart;
+            _adjOut[session.Peer.Name] = new AdjRibOut();
             // Families the restarted peer did not keep forwarding state for lose their stale routes now (RFC 4724 §4.2).
             PurgeStale(session.Peer.Name, prefix => restart?.Families.Any(f => f.Family.IsV6 == prefix.IsV6 && f.ForwardingPreserved) != true);
         }
@@ -139,29 +146,23 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             _lock.Release();
         }
-        await _sendLock.WaitAsync();
-        try
-        {
-            var local = await LocalPrefixesAsync();
-            var messages = new List<BgpMessage>();
-            foreach (var family in session.Families)
-            {
-                messages.AddRange(Announcements(session, local, family.IsV6));
-                messages.Add(UpdateMessage.EndOfRibFor(family));
-            }
-            await session.SendAsync(messages);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
+        await SyncAsync(null, session, session.Families.Select(UpdateMessage.EndOfRibFor));
+        await FlushAsync();
     }
 
     async Task IBgpSessionObserver.RefreshRequestedAsync(BgpSession session, BgpFamily family)
     {
         if (!session.Families.Contains(family)) return;
-        var local = await LocalPrefixesAsync();
-        await session.SendAsync([.. Announcements(session, local, family.IsV6)]);
+        await _lock.WaitAsync();
+        try
+        {
+            _adjOut.GetValueOrDefault(session.Peer.Name)?.Forget(family.IsV6);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        await SyncAsync(null, session, []);
     }
 
     async Task IBgpSessionObserver.ReceivedAsync(BgpSession session, UpdateMessage update)
@@ -204,6 +205,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             _lock.Release();
         }
+        await FlushAsync();
     }
 
     async Task IBgpSessionObserver.ClosedAsync(BgpSession session, string reason, bool abrupt)
@@ -213,6 +215,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         await _lock.WaitAsync();
         try
         {
+            _adjOut.Remove(peer);
             if (abrupt && _restart.GetValueOrDefault(peer) is { RestartTime: > 0 } restart)
             {
                 var kept = _rib.PrefixesOf(peer).Where(p => restart.Families.Any(f => f.Family.IsV6 == p.IsV6)).ToHashSet();
@@ -231,6 +234,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             _lock.Release();
         }
+        await FlushAsync();
     }
 
     /// <summary>The restart time ran out: routes the peer has not refreshed by then go, unless it is back and will send End-of-RIB.</summary>
@@ -254,6 +258,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             _lock.Release();
         }
+        await FlushAsync();
     }
 
     /// <summary>Removes the peer's stale routes that match <paramref name="which"/>; the caller holds the lock.</summary>
@@ -273,28 +278,98 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     {
         if (!session.IsInternal && a.AsPathContains(session.Settings.LocalAs)) return $"AS path {string.Join(' ', a.AsPath!)} contains our AS";
         if (a.OriginatorId is { } originator && originator.Equals(session.Settings.RouterId)) return "ORIGINATOR_ID is our router id";
+        if (_config?.ClusterId is { } cluster && a.ClusterList.Contains(cluster)) return "CLUSTER_LIST holds our cluster id";
         return null;
     }
 
     /// <summary>Programs one best-path change into the kernel; our own blocks keep their blackhole whatever peers say.</summary>
     private void Apply(RibChange? change)
     {
-        if (change is null || _blackholes.Contains(change.Prefix)) return;
+        if (change is null) return;
+        _dirty.Add(change.Prefix);
+        if (_blackholes.Contains(change.Prefix)) return;
         if (change.New is { } best) _kernel.Via(change.Prefix, best.NextHop);
         else _kernel.Remove(change.Prefix);
     }
 
-    private IEnumerable<UpdateMessage> Announcements(BgpSession session, IEnumerable<Cidr> prefixes, bool v6)
+    /// <summary>
+    /// What <paramref name="target"/> should have for <paramref name="prefix"/>: our own blocks to everyone; learned
+    /// routes only when this node reflects them (RFC 4456 §6: from a client to every other iBGP peer, from a non-client
+    /// to clients), with ORIGINATOR_ID and our cluster id on the CLUSTER_LIST, next hop unchanged. The caller holds the lock.
+    /// </summary>
+    private Advertisement? ExportFor(BgpSession target, Cidr prefix)
     {
-        var list = prefixes.Where(p => p.IsV6 == v6).OrderBy(p => p).ToList();
-        if (list.Count == 0 || NextHopFor(session, v6) is not { } nextHop) return [];
-        var attributes = new PathAttributes
+        if (!target.Families.Any(f => f.IsV6 == prefix.IsV6)) return null;
+        if (_local.Contains(prefix))
+            return NextHopFor(target, prefix.IsV6) is { } nextHop ? new Advertisement(LocalAttributes(target), nextHop) : null;
+        if (_blackholes.Contains(prefix) || _rib.Best(prefix) is not { } best || best.Peer == target.Peer.Name) return null;
+        if (best.External || !target.IsInternal || _config?.ClusterId is not { } cluster) return null;
+        var fromClient = Sessions.FirstOrDefault(s => s.Peer.Name == best.Peer)?.Peer.RouteReflectorClient ?? false;
+        if (!fromClient && !target.Peer.RouteReflectorClient) return null;
+        var attributes = best.Attributes with
         {
-            Origin = BgpOrigin.Igp,
-            AsPath = session.IsInternal ? [] : [new AsPathSegment(AsPathSegmentType.Sequence, [session.Settings.LocalAs])],
-            LocalPref = session.IsInternal ? CalicoLocalPref : null,
+            OriginatorId = best.Attributes.OriginatorId ?? best.PeerRouterId,
+            ClusterList = [cluster, .. best.Attributes.ClusterList],
         };
-        return UpdateBuilder.Announce(list, v6, attributes, nextHop);
+        return new Advertisement(attributes, best.NextHop);
+    }
+
+    private static PathAttributes LocalAttributes(BgpSession session) => new()
+    {
+        Origin = BgpOrigin.Igp,
+        AsPath = session.IsInternal ? [] : [new AsPathSegment(AsPathSegmentType.Sequence, [session.Settings.LocalAs])],
+        LocalPref = session.IsInternal ? CalicoLocalPref : null,
+    };
+
+    /// <summary>Brings every established peer up to date on the prefixes whose best path changed.</summary>
+    private async Task FlushAsync()
+    {
+        List<Cidr> dirty;
+        await _lock.WaitAsync();
+        try
+        {
+            dirty = [.. _dirty];
+            _dirty.Clear();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+        if (dirty.Count > 0) await SyncAsync(dirty, null, []);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="only"/> (or every established session) what differs from its Adj-RIB-Out for
+    /// <paramref name="prefixes"/> (null: every prefix we know), followed by <paramref name="then"/>.
+    /// </summary>
+    private async Task SyncAsync(IReadOnlyCollection<Cidr>? prefixes, BgpSession? only, IEnumerable<BgpMessage> then)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            var sends = new List<(BgpSession, List<BgpMessage>)>();
+            await _lock.WaitAsync();
+            try
+            {
+                var all = prefixes ?? [.. _local.Concat(_rib.BestPaths.Select(p => p.Prefix)).Distinct()];
+                foreach (var session in only is null ? Sessions : [only])
+                {
+                    if (!_adjOut.TryGetValue(session.Peer.Name, out var sent)) continue;
+                    var messages = new List<BgpMessage>(sent.Sync(all.Select(p => (p, ExportFor(session, p)))));
+                    if (only is not null) messages.AddRange(then);
+                    if (messages.Count > 0) sends.Add((session, messages));
+                }
+            }
+            finally
+            {
+                _lock.Release();
+            }
+            foreach (var (session, messages) in sends) await session.SendAsync(messages);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
     }
 
     /// <summary>The session's own address for its family; the node's address of the other family otherwise.</summary>
@@ -412,26 +487,19 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
 
     private async Task ApplyLocalPrefixesAsync((HashSet<Cidr> Blackholes, HashSet<Cidr> Exported) wanted)
     {
-        await _sendLock.WaitAsync();
-        try
-        {
-            await ApplyLocalPrefixesLockedAsync(wanted);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    private async Task ApplyLocalPrefixesLockedAsync((HashSet<Cidr> Blackholes, HashSet<Cidr> Exported) wanted)
-    {
-        List<Cidr> added, removed;
         await _lock.WaitAsync();
         try
         {
-            added = wanted.Exported.Except(_local).ToList();
-            removed = _local.Except(wanted.Exported).ToList();
-            foreach (var prefix in removed) _local.Remove(prefix);
+            foreach (var prefix in wanted.Exported.Except(_local).ToList())
+            {
+                _local.Add(prefix);
+                _dirty.Add(prefix);
+            }
+            foreach (var prefix in _local.Except(wanted.Exported).ToList())
+            {
+                _local.Remove(prefix);
+                _dirty.Add(prefix);
+            }
             foreach (var prefix in wanted.Blackholes.Where(_blackholes.Add)) _kernel.Blackhole(prefix);
             foreach (var prefix in _blackholes.Except(wanted.Blackholes).ToList())
             {
@@ -439,23 +507,12 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _kernel.Remove(prefix);
                 if (_rib.Best(prefix) is { } learned) _kernel.Via(prefix, learned.NextHop);
             }
-            foreach (var prefix in added) _local.Add(prefix);
         }
         finally
         {
             _lock.Release();
         }
-        if (added.Count == 0 && removed.Count == 0) return;
-        foreach (var session in Sessions.Where(s => s.State == BgpSessionState.Established))
-        {
-            var messages = new List<BgpMessage>();
-            foreach (var family in session.Families)
-            {
-                messages.AddRange(UpdateBuilder.Withdraw(removed.Where(p => p.IsV6 == family.IsV6), family.IsV6));
-                messages.AddRange(Announcements(session, added, family.IsV6));
-            }
-            if (messages.Count > 0) await session.SendAsync(messages);
-        }
+        await FlushAsync();
     }
 
     private async Task StopSessionsAsync()

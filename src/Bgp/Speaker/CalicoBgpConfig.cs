@@ -52,7 +52,29 @@ public static class CalicoBgpConfig
         foreach (var peer in peers.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
         {
             var spec = peer.Spec;
-            if (spec.PeerIP is null || spec.AsNumber is not { } peerAs || !AppliesTo(spec, self)) continue;
+            if (!AppliesTo(spec, self)) continue;
+            var password = spec.Password is { } pw ? passwordOf(pw) : null;
+            if (spec.PeerSelector is { } peerSelector)
+            {
+                // Peerings with other Calico nodes (typically route reflectors): their addresses and AS come from their Node.
+                if (!Selector.TryParse(peerSelector, out var selector, out _)) continue;
+                foreach (var other in nodes.Where(n => n.Metadata.Name != nodeName && selector.Matches(n.Metadata.Labels)))
+                {
+                    foreach (var (mine, theirs) in new[] { (v4, Address(other.Spec.Bgp?.IPv4Address)), (v6, Address(other.Spec.Bgp?.IPv6Address)) })
+                    {
+                        if (mine is null || theirs is null) continue;
+                        result.Add(new BgpPeerConfig(NameOf("Node", theirs, null), theirs, other.Spec.Bgp?.AsNumber ?? defaultAs)
+                        {
+                            Port = port,
+                            Passive = string.CompareOrdinal(theirs.ToString(), mine.ToString()) > 0,
+                            Password = password,
+                            SourceAddress = mine,
+                        });
+                    }
+                }
+                continue;
+            }
+            if (spec.PeerIP is null || spec.AsNumber is not { } peerAs) continue;
             if (!TryParsePeerIp(spec.PeerIP, out var address, out var peerPort)) continue;
             if (address.Equals(v4) || address.Equals(v6)) continue;
             var source = spec.SourceAddress == BGPPeerSpec.SourceAddressNone ? null : address.AddressFamily == AddressFamily.InterNetwork ? v4 : v6;
@@ -60,13 +82,30 @@ public static class CalicoBgpConfig
             result.Add(new BgpPeerConfig(NameOf(kind, address, peerPort), address, peerAs)
             {
                 Port = peerPort ?? BGPConfigurationSpec.DefaultListenPort,
-                Password = spec.Password is { } pw ? passwordOf(pw) : null,
+                Password = password,
                 SourceAddress = source,
             });
         }
-        var unique = result.DistinctBy(p => p.Address).ToList();
-        return new BgpNodeConfig(localAs, v4 ?? IPAddress.Parse("0.0.0.1"), v4, v6, port, unique);
+        var clusterId = ClusterId(self.Spec.Bgp?.RouteReflectorClusterID);
+        var unique = result.DistinctBy(p => p.Address).Select(p => clusterId is null ? p : p with
+        {
+            // confd: a peer in our AS is an rr client unless it is a Calico node in the same cluster.
+            RouteReflectorClient = p.As == localAs && ClusterId(NodeAt(nodes, p.Address)?.Spec.Bgp?.RouteReflectorClusterID) != clusterId,
+        }).ToList();
+        return new BgpNodeConfig(localAs, v4 ?? IPAddress.Parse("0.0.0.1"), v4, v6, port, unique) { ClusterId = clusterId };
     }
+
+    /// <summary>A cluster id is written like an IPv4 address (<c>244.0.0.1</c>); a plain number is accepted too.</summary>
+    public static uint? ClusterId(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (IPAddress.TryParse(text, out var address) && address.AddressFamily == AddressFamily.InterNetwork)
+            return System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes());
+        return uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : null;
+    }
+
+    private static Node? NodeAt(IReadOnlyList<Node> nodes, IPAddress address) =>
+        nodes.FirstOrDefault(n => address.Equals(Address(n.Spec.Bgp?.IPv4Address)) || address.Equals(Address(n.Spec.Bgp?.IPv6Address)));
 
     /// <summary><c>ip</c>, <c>ip:port</c> or <c>[v6]:port</c>, as BGPPeer's peerIP.</summary>
     public static bool TryParsePeerIp(string text, out IPAddress address, out int? port)

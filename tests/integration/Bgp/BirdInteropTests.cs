@@ -15,33 +15,12 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
     private const string Node = "node-a";
 
     /// <summary>The resources of one node at 10.99.0.1 (and fd00:99::1) in AS 64512 peering with <paramref name="peerIp"/>, with the mesh off.</summary>
-    private static string Resources(string peerIp, uint peerAs, string peerExtra = "") => $"""
-        apiVersion: projectcalico.org/v3
-        kind: IPPool
-        metadata: {"{"}name: pods{"}"}
-        spec: {"{"}cidr: 10.244.0.0/16, blockSize: 26{"}"}
-        ---
-        apiVersion: projectcalico.org/v3
-        kind: IPPool
-        metadata: {"{"}name: pods6{"}"}
-        spec: {"{"}cidr: "fd00:244::/64", blockSize: 122{"}"}
-        ---
-        apiVersion: projectcalico.org/v3
-        kind: Node
-        metadata: {"{"}name: {Node}{"}"}
-        spec:
-          bgp: {"{"}ipv4Address: 10.99.0.1/24, ipv6Address: "fd00:99::1/64"{"}"}
-        ---
-        apiVersion: projectcalico.org/v3
-        kind: BGPConfiguration
-        metadata: {"{"}name: default{"}"}
-        spec: {"{"}nodeToNodeMeshEnabled: false, asNumber: 64512{"}"}
-        ---
-        apiVersion: projectcalico.org/v3
-        kind: BGPPeer
-        metadata: {"{"}name: bird{"}"}
-        spec: {"{"}peerIP: "{peerIp}", asNumber: {peerAs}{peerExtra}{"}"}
-        """;
+    private static string Resources(string peerIp, uint peerAs, string peerExtra = "") => BgpYaml.Join(
+        BgpYaml.Pool("pods", "10.244.0.0/16", 26),
+        BgpYaml.Pool("pods6", "fd00:244::/64", 122),
+        BgpYaml.Node(Node, "ipv4Address: 10.99.0.1/24, ipv6Address: \"fd00:99::1/64\""),
+        BgpYaml.MeshOff,
+        BgpYaml.Peer("bird", peerIp, peerAs, peerExtra));
 
     private BgpSpeakerOptions Options(NetworkNamespace ns, string? password = null) =>
         Blocks.Options(ns, output) with { PasswordOf = secret => secret.SecretKeyRef?.Key == "bird" ? password : null };

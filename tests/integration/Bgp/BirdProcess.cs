@@ -59,7 +59,9 @@ public sealed class BirdProcess : IDisposable
         process.BeginOutputReadLine();
         try
         {
-            await Eventually.HoldsAsync(() => Task.FromResult(!process.HasExited && bird.TryBirdc(out _, "show", "status")), "BIRD answers on its control socket", () => bird.Log);
+            await Eventually.HoldsAsync(() => process.HasExited
+                ? throw new InvalidOperationException($"BIRD exited with {process.ExitCode}: {bird.Log}")
+                : bird.TryBirdc(out _, "show", "status"), "BIRD answers on its control socket", () => bird.Log);
         }
         catch
         {

@@ -9,22 +9,10 @@ namespace CniNet.Tests.Integration.Bgp;
 /// <summary>RFC 4724 as the receiving speaker: a BIRD that dies with graceful restart on keeps its routes in our kernel until it is back or its restart time is over.</summary>
 public sealed class GracefulRestartTests(ITestOutputHelper output)
 {
-    private const string Resources = """
-        apiVersion: projectcalico.org/v3
-        kind: Node
-        metadata: {name: node-a}
-        spec: {bgp: {ipv4Address: 10.99.0.1/24}}
-        ---
-        apiVersion: projectcalico.org/v3
-        kind: BGPConfiguration
-        metadata: {name: default}
-        spec: {nodeToNodeMeshEnabled: false, asNumber: 64512}
-        ---
-        apiVersion: projectcalico.org/v3
-        kind: BGPPeer
-        metadata: {name: bird}
-        spec: {peerIP: 10.99.0.2, asNumber: 64512}
-        """;
+    private static readonly string Resources = BgpYaml.Join(
+        BgpYaml.Node("node-a", "ipv4Address: 10.99.0.1/24"),
+        BgpYaml.MeshOff,
+        BgpYaml.Peer("bird", "10.99.0.2", 64512));
 
     private static string Config(int restartTime, string routes) => $$"""
         router id 10.99.0.2;

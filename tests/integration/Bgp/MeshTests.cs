@@ -16,14 +16,7 @@ public sealed class MeshTests(ITestOutputHelper output)
         using var lab = new BgpLab();
         await using var store = new TestStore();
         var names = new[] { "node-1", "node-2", "node-3" };
-        var yaml = """
-            apiVersion: projectcalico.org/v3
-            kind: IPPool
-            metadata: {name: pods}
-            spec: {cidr: 10.244.0.0/16, blockSize: 26}
-            """;
-        for (var i = 0; i < names.Length; i++)
-            yaml += $"\n---\napiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {{name: {names[i]}}}\nspec: {{bgp: {{ipv4Address: 10.99.0.{i + 1}/24}}}}\n";
+        var yaml = BgpYaml.Join([BgpYaml.Pool("pods", "10.244.0.0/16", 26), .. names.Select((n, i) => BgpYaml.Node(n, $"ipv4Address: 10.99.0.{i + 1}/24"))]);
         await store.ApplyAsync(yaml);
         var hosts = names.Select((_, i) => lab.AddHost($"10.99.0.{i + 1}/24")).ToArray();
         var blocks = new List<Cidr>();

@@ -16,10 +16,10 @@ public sealed class CalicoBgpConfigTests
         Spec = new NodeSpec { Bgp = new NodeBgpSpec { IPv4Address = v4, AsNumber = @as, RouteReflectorClusterID = rr } },
     };
 
-    private static BGPPeer PeerOf(string name, string ip, uint @as, string? node = null, string? selector = null) => new()
+    private static BGPPeer PeerOf(string name, string? ip, uint? @as, string? node = null, string? selector = null, string? peerSelector = null) => new()
     {
         Metadata = new ObjectMeta { Name = name },
-        Spec = new BGPPeerSpec { PeerIP = ip, AsNumber = @as, Node = node, NodeSelector = selector },
+        Spec = new BGPPeerSpec { PeerIP = ip, AsNumber = @as, Node = node, NodeSelector = selector, PeerSelector = peerSelector },
     };
 
     private static BGPConfiguration Default(bool mesh = true, uint? @as = null, ushort port = 0) => new()
@@ -63,6 +63,33 @@ public sealed class CalicoBgpConfigTests
             [("Global_192_0_2_1", 179), ("Node_fd00__1_port_179", 179), ("Node_10_0_0_254_port_1790", 1790)],
             config.Peers.Select(p => (p.Name, p.Port)));
         Assert.Null(config.Peers.Single(p => p.As == 65003).SourceAddress);
+    }
+
+    [Fact]
+    public void A_route_reflector_node_makes_same_as_peers_clients_except_reflectors_of_its_cluster()
+    {
+        var rrLabel = new Dictionary<string, string> { ["route-reflector"] = "true" };
+        Node[] nodes =
+        [
+            NodeOf("rr-1", "10.0.0.1/24", rr: "244.0.0.1", labels: rrLabel),
+            NodeOf("rr-2", "10.0.0.2/24", rr: "244.0.0.1", labels: rrLabel),
+            NodeOf("worker", "10.0.0.9/24"),
+        ];
+        BGPPeer[] peers =
+        [
+            PeerOf("to-rrs", null, null, peerSelector: "has(route-reflector)"),
+            PeerOf("bird", "10.0.0.50", 64512),
+            PeerOf("tor", "10.0.0.254", 65000),
+        ];
+
+        var config = CalicoBgpConfig.Resolve("rr-1", nodes, [Default()], peers, _ => null)!;
+
+        Assert.Equal(CalicoBgpConfig.ClusterId("244.0.0.1"), config.ClusterId);
+        Assert.Equal(0xF4000001u, config.ClusterId);
+        // The mesh leaves reflectors out; the peer selector brings in rr-2 (same cluster: a plain iBGP peer).
+        Assert.Equal(
+            [("Global_10_0_0_50", true), ("Node_10_0_0_2", false), ("Global_10_0_0_254", false)],
+            config.Peers.Select(p => (p.Name, p.RouteReflectorClient)));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Net;
 using CniNet.Bgp.Wire;
 using CniNet.Model.Net;
 
-namespace CniNet.Bgp.Speaker;
+namespace CniNet.Bgp.Rib;
 
 /// <summary>Packs announcements and withdrawals into as few UPDATEs as fit BGP's 4096 bytes.</summary>
 public static class UpdateBuilder
