@@ -110,6 +110,12 @@ public sealed class BgpSession : IAsyncDisposable
             {
                 break;
             }
+            catch (Exception e)
+            {
+                // This loop is the session's only supervisor: a fault (say in the speaker's handling of a route) must
+                // cost one connection, not the peering for the life of the process.
+                LastError = $"internal error: {e.Message}";
+            }
             SetState(BgpSessionState.Idle);
             try
             {
@@ -337,11 +343,12 @@ public sealed class BgpSession : IAsyncDisposable
             await _observer.EstablishedAsync(this);
             (reason, abrupt) = await ReadUpdatesAsync(connection, stop.Token);
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e)
         {
-            // A reset connection is abrupt; our own stop and an expired hold timer (we sent a NOTIFICATION) are not.
+            // A reset connection is abrupt; our own stop, an expired hold timer (we sent a NOTIFICATION) and a fault of
+            // our own are not, so the peer's routes go at once.
             var stopping = ct.IsCancellationRequested || Volatile.Read(ref _disposed) != 0;
-            abrupt = !stopping && !_holdTimerExpired;
+            abrupt = !stopping && !_holdTimerExpired && e is IOException or SocketException or OperationCanceledException or ObjectDisposedException;
             reason = stopping ? "stopped" : LastError ?? e.Message;
         }
         finally

@@ -393,8 +393,9 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             {
                 return;
             }
-            catch (Exception e) when (e is DatastoreException or LinuxException or IOException or SocketException)
+            catch (Exception e)
             {
+                // Whatever one pass hit (an unreachable store, a resource that does not decode), the next may not.
                 _options.Log($"resync failed: {e.Message}");
             }
         }

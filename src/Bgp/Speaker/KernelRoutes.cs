@@ -46,17 +46,23 @@ internal sealed class KernelRoutes(Rtnetlink netlink, byte protocol, Action<stri
         netlink.Dispose();
     }
 
+    /// <summary>
+    /// Adds the first route for a prefix exclusively (a connected route or one of Felix's with the same key is never
+    /// clobbered: the kernel refuses with EEXIST and the prefix stays in the RIB only), then replaces our own.
+    /// </summary>
     private void Install(Cidr prefix, RouteSpec route)
     {
-        if (_installed.TryGetValue(prefix, out var existing) && existing == route) return;
+        var ours = _installed.TryGetValue(prefix, out var existing);
+        if (ours && existing == route) return;
         try
         {
-            netlink.ReplaceRoute(route);
+            if (ours) netlink.ReplaceRoute(route);
+            else netlink.AddRoute(route);
             _installed[prefix] = route;
         }
         catch (LinuxException e)
         {
-            // ENETUNREACH and the like: the next hop is not on a connected network; the route stays in the RIB only.
+            // ENETUNREACH and the like: the next hop is not on a connected network; EEXIST: the prefix is not ours to route.
             log($"installing {route}: {e.Message}");
             Remove(prefix);
         }

@@ -71,7 +71,10 @@ public sealed class BirdProcess : IDisposable
         return bird;
     }
 
-    /// <summary>Runs <c>birdc -s SOCKET ARGS</c> and returns its output; throws when it fails.</summary>
+    /// <summary>
+    /// Runs <c>birdc -s SOCKET ARGS</c> and returns its output, answers like "Network not found" included; throws only
+    /// when BIRD did not answer.
+    /// </summary>
     public string Birdc(params string[] args) =>
         TryBirdc(out var output, args) ? output : throw new InvalidOperationException($"birdc {string.Join(' ', args)} failed: {output}\n{Log}");
 
@@ -110,6 +113,6 @@ public sealed class BirdProcess : IDisposable
             return false;
         }
         output += error.Result;
-        return process.ExitCode == 0 && !output.Contains("Unable to connect", StringComparison.Ordinal);
+        return output.Contains(" ready.", StringComparison.Ordinal);
     }
 }

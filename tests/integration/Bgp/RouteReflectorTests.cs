@@ -63,4 +63,46 @@ public sealed class RouteReflectorTests(ITestOutputHelper output)
         await Eventually.HoldsAsync(() => !bird2.Birdc("show", "route").Contains("10.250.3.0/26"), "the withdrawal reflected too", () => bird2.Birdc("show", "route"));
         Assert.DoesNotContain("10.250.3.0/26", BgpLab.Ip(rr, "route", "show"));
     }
+
+    [Fact]
+    public async Task As_a_client_of_a_bird_reflector_our_block_reaches_the_other_client_and_its_route_reaches_our_kernel()
+    {
+        using var lab = new BgpLab();
+        var node = lab.AddHost("10.99.0.1/24");
+        var other = lab.AddHost("10.99.0.2/24");
+        var reflector = lab.AddHost("10.99.0.10/24");
+        await using var store = new TestStore();
+        await store.ApplyAsync(BgpYaml.Join(
+            BgpYaml.Pool("pods", "10.244.0.0/16", 26),
+            BgpYaml.Node("node-a", "ipv4Address: 10.99.0.1/24"),
+            BgpYaml.MeshOff,
+            BgpYaml.Peer("reflector", "10.99.0.10", 64512)));
+        var block = await Blocks.ClaimAsync(store, "node-a");
+        using var rrBird = await BirdProcess.StartAsync(reflector, """
+            router id 10.99.0.10;
+            protocol device { }
+            protocol direct { ipv4; interface "eth0"; }
+            template bgp clients {
+              local 10.99.0.10 as 64512; rr client; rr cluster id 244.0.0.9; connect retry time 1;
+              ipv4 { import all; export all; };
+            }
+            protocol bgp node from clients { neighbor 10.99.0.1 as 64512; }
+            protocol bgp client2 from clients { neighbor 10.99.0.2 as 64512; }
+            """);
+        using var otherBird = await BirdProcess.StartAsync(other, Client(2).Replace("neighbor 10.99.0.1", "neighbor 10.99.0.10"));
+        await using var speaker = await BgpSpeaker.StartAsync("node-a", store.Store, Blocks.Options(node, output));
+
+        await Eventually.HoldsAsync(() => BgpLab.Ip(other, "route", "show").Contains($"{block} via 10.99.0.1 dev eth0 proto bird"),
+            "our block at the other client via us", () => otherBird.Birdc("show", "route", "all"));
+        await Eventually.HoldsAsync(() => BgpLab.Ip(node, "route", "show", "proto", "196").Contains("10.250.2.0/26 via 10.99.0.2 dev eth0"),
+            "the other client's route in our kernel via its originator", () => BgpLab.Ip(node, "route", "show"));
+        var learned = Assert.Single(await speaker.RoutesAsync(), r => r.Prefix.ToString() == "10.250.2.0/26");
+        Assert.Equal(System.Net.IPAddress.Parse("10.99.0.2"), learned.Attributes.OriginatorId);
+        Assert.Equal([CalicoBgpConfig.ClusterId("244.0.0.9")!.Value], learned.Attributes.ClusterList);
+
+        // The reflector also exports its connected subnet; our kernel keeps its own connected route for it.
+        await Eventually.HoldsAsync(async () => (await speaker.RoutesAsync()).Any(r => r.Prefix.ToString() == "10.99.0.0/24"), "the reflector's subnet in our RIB");
+        Assert.Contains("10.99.0.0/24 dev eth0 proto kernel scope link src 10.99.0.1", BgpLab.Ip(node, "route", "show"));
+        Assert.DoesNotContain("10.99.0.0/24 via", BgpLab.Ip(node, "route", "show"));
+    }
 }
