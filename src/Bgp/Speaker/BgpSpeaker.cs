@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using CniNet.Bgp.Rib;
 using CniNet.Bgp.Session;
 using CniNet.Bgp.Wire;
@@ -23,6 +24,13 @@ namespace CniNet.Bgp.Speaker;
 /// </summary>
 public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
 {
+    /// <summary>Every kind a resync reads; a change to any of them wakes the resync loop.</summary>
+    private static readonly string[] WatchedKinds =
+    [
+        ResourceKinds.Node.StoreKind, PolicyKinds.BGPConfiguration.StoreKind, PolicyKinds.BGPPeer.StoreKind,
+        ResourceKinds.BlockAffinity.StoreKind, ResourceKinds.IPPool.StoreKind,
+    ];
+
     /// <summary>What Calico (3.32+) sends on iBGP for a normal route: 2147483647 minus the kernel metric 1024.</summary>
     public const uint CalicoLocalPref = 2147482623;
 
@@ -58,6 +66,12 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     private BgpSessionSettings? _settings;
     private BgpListener? _listener;
     private Task? _resync;
+
+    /// <summary>Set when a watched kind changed; holds at most one wake-up, so a burst of changes costs one resync.</summary>
+    private readonly Channel<bool> _wakes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>The store revision of the last resync, where watches (re)start.</summary>
+    private long _revision;
     private int _disposed;
 
     private BgpSpeaker(string nodeName, IDatastore store, BgpSpeakerOptions options, KernelRoutes kernel)
@@ -77,7 +91,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         kernel.RemoveLeftovers();
         var speaker = new BgpSpeaker(nodeName, store, options, kernel);
         await speaker.ResyncAsync(ct);
-        speaker._resync = Task.Run(speaker.ResyncLoopAsync);
+        speaker._resync = Task.WhenAll([Task.Run(speaker.ResyncLoopAsync), .. WatchedKinds.Select(k => Task.Run(() => speaker.WatchAsync(k)))]);
         return speaker;
     }
 
@@ -386,7 +400,16 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             try
             {
-                await Task.Delay(_options.ResyncInterval, _stop.Token);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                timeout.CancelAfter(_options.ResyncInterval);
+                try
+                {
+                    await _wakes.Reader.ReadAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+                {
+                    // No change seen for a whole interval: resync anyway, in case a watch missed one.
+                }
                 await ResyncAsync(_stop.Token);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -401,6 +424,35 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         }
     }
 
+    /// <summary>Wakes the resync loop on every change to <paramref name="kind"/>; restarts the watch after a failure (e.g. a compacted revision).</summary>
+    private async Task WatchAsync(string kind)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var _ in _store.WatchAsync(kind, Volatile.Read(ref _revision), _stop.Token)) _wakes.Writer.TryWrite(true);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _options.Log($"watching {kind}: {e.Message}");
+                _wakes.Writer.TryWrite(true);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
     private async Task ResyncAsync(CancellationToken ct)
     {
         var read = await _store.ReadAsync(
@@ -411,6 +463,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             ReadOp.List(ResourceKinds.BlockAffinity.StoreKind, namePrefix: IpamNames.AffinityPrefix(_nodeName)),
             ReadOp.List(ResourceKinds.IPPool.StoreKind),
         ], ct);
+        Volatile.Write(ref _revision, read.Revision);
         var nodes = read.Many(0).Select(e => ResourceCodec.Decode<Node>(ResourceKinds.Node, e)).ToList();
         var configurations = read.Many(1).Select(e => ResourceCodec.Decode<BGPConfiguration>(PolicyKinds.BGPConfiguration, e)).ToList();
         var peers = read.Many(2).Select(e => ResourceCodec.Decode<BGPPeer>(PolicyKinds.BGPPeer, e)).ToList();

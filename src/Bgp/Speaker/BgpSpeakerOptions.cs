@@ -24,8 +24,11 @@ public sealed record BgpSpeakerOptions
 
     public ushort GracefulRestartTime { get; init; } = 120;
 
-    /// <summary>How often the resources are read again (peers, block affinities, pools).</summary>
-    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How often the resources are read again when no watch reported a change: a safety net, since changes to Nodes,
+    /// BGPConfigurations, BGPPeers, block affinities and pools wake the speaker as they happen.
+    /// </summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Looks up a BGPPeer or mesh password (a Secret reference); null: no password.</summary>
     public Func<BGPPassword, string?> PasswordOf { get; init; } = _ => null;

@@ -16,12 +16,15 @@ public static class Blocks
         return v6 ? Cidr.Containing(r6.IPs[0].NetworkAddress, 122) : Cidr.Containing(r4.IPs[0].NetworkAddress, 26);
     }
 
-    /// <summary>A speaker working in <paramref name="ns"/> with short retry and resync times, logging to the test output.</summary>
+    /// <summary>
+    /// A speaker working in <paramref name="ns"/> with a short connect retry, logging to the test output. The periodic
+    /// resync is pushed out of the tests' reach so every resource change they make has to arrive by watch.
+    /// </summary>
     public static BgpSpeakerOptions Options(NetworkNamespace ns, ITestOutputHelper output, string? prefix = null) => new()
     {
         Namespace = ns,
         ConnectRetry = TimeSpan.FromSeconds(1),
-        ResyncInterval = TimeSpan.FromMilliseconds(500),
+        ResyncInterval = TimeSpan.FromHours(1),
         Log = line =>
         {
             try
