@@ -106,6 +106,10 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         }
     }
 
+    /// <summary>Every peer's session as <c>calicoctl node status</c> shows it, ordered by address.</summary>
+    public IReadOnlyList<BgpPeerStatus> Status() =>
+        [.. Sessions.Select(BgpPeerStatus.Of).OrderBy(s => s.PeerAddress.ToString(), StringComparer.Ordinal)];
+
     /// <summary>The prefixes this node originates (its confirmed blocks).</summary>
     public async Task<IReadOnlyList<Cidr>> LocalPrefixesAsync()
     {

@@ -31,6 +31,9 @@ public sealed class MeshTests(ITestOutputHelper output)
             Assert.Equal([("Mesh_10_99_0_1", false), ("Mesh_10_99_0_3", true)], speakers[1].Sessions.OrderBy(s => s.Peer.Name).Select(s => (s.Peer.Name, s.Peer.Passive)));
             await Eventually.HoldsAsync(() => speakers.All(s => s.Sessions.Count == 2 && s.Sessions.All(x => x.State == BgpSessionState.Established)),
                 "every mesh session Established", () => string.Join("\n", speakers.SelectMany(s => s.Sessions).Select(s => $"{s} {s.LastError}")));
+            Assert.Equal(
+                [("10.99.0.1", "node-to-node mesh", BgpSessionState.Established, "Established"), ("10.99.0.3", "node-to-node mesh", BgpSessionState.Established, "Established")],
+                speakers[1].Status().Select(s => (s.PeerAddress.ToString(), s.Type, s.State, s.Info)));
             for (var i = 0; i < names.Length; i++)
             {
                 for (var j = 0; j < names.Length; j++)
@@ -46,6 +49,9 @@ public sealed class MeshTests(ITestOutputHelper output)
             await speakers[2].DisposeAsync();
             foreach (var host in hosts[..2])
                 await Eventually.HoldsAsync(() => !BgpLab.Ip(host, "route", "show").Contains(blocks[2].ToString()), "node-3's block gone", () => BgpLab.Ip(host, "route", "show"));
+            var down = speakers[1].Status().Single(s => s.PeerAddress.ToString() == "10.99.0.3");
+            Assert.NotEqual(BgpSessionState.Established, down.State);
+            Assert.Contains("NOTIFICATION 6/2", down.Info);
         }
         finally
         {
