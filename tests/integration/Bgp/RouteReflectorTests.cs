@@ -24,12 +24,16 @@ public sealed class RouteReflectorTests(ITestOutputHelper output)
         protocol static static1 { ipv4; route 10.250.{{i}}.0/26 blackhole; }
         protocol bgp reflector {
           local 10.99.0.{{i}} as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1;
-          ipv4 { import all; export where proto = "static1"; next hop self; };
+          ipv4 {
+            import all; next hop self;
+            # An extended community: an optional transitive attribute we do not interpret, so it must pass through us.
+            export filter { if proto = "static1" then { bgp_ext_community.add((rt, 10, {{i}})); accept; } reject; };
+          };
         }
         """;
 
     [Fact]
-    public async Task Client_routes_are_reflected_to_the_other_client_with_originator_and_cluster_list_and_withdrawn_again()
+    public async Task Client_routes_are_reflected_with_originator_cluster_list_and_their_unknown_transitive_attributes_then_withdrawn()
     {
         using var lab = new BgpLab();
         var rr = lab.AddHost("10.99.0.1/24");
@@ -53,6 +57,7 @@ public sealed class RouteReflectorTests(ITestOutputHelper output)
                 $"{prefix} reflected with its originator", () => bird.Birdc("show", "route", "all"));
             var attributes = bird.Birdc("show", "route", "all", prefix);
             Assert.Contains("BGP.cluster_list: 244.0.0.1", attributes);
+            Assert.Contains($"BGP.ext_community: (rt, 10, {other})", attributes);
             await Eventually.HoldsAsync(() => BgpLab.Ip(host, "route", "show").Contains($"{prefix} via 10.99.0.{other} dev eth0 proto bird"),
                 $"{prefix} in the client's kernel via its originator", () => BgpLab.Ip(host, "route", "show"));
             await Eventually.HoldsAsync(() => BgpLab.Ip(host, "route", "show").Contains($"{block} via 10.99.0.1 dev eth0 proto bird"),
