@@ -1,0 +1,17 @@
+namespace CniNet.Felix.Dataplane;
+
+/// <summary>Settings of the nftables dataplane, with Felix's defaults.</summary>
+public sealed record NftDataplaneOptions
+{
+    /// <summary>The <c>inet</c> table the dataplane owns entirely (Felix: <c>calico</c>).</summary>
+    public string Table { get; init; } = "calico";
+
+    /// <summary>Felix's <c>InterfacePrefix</c>: workload interfaces start with it.</summary>
+    public string InterfacePrefix { get; init; } = "cali";
+
+    /// <summary>
+    /// Felix's <c>DefaultEndpointToHostAction</c>: what happens to traffic from a workload to the host itself once the
+    /// workload's egress policy allowed it. Felix's default is to drop it.
+    /// </summary>
+    public bool AcceptEndpointToHost { get; init; }
+}
