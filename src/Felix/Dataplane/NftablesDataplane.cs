@@ -31,6 +31,11 @@ public sealed class NftablesDataplane(INftExecutor nft, NftDataplaneOptions? opt
 
     public int Rules => _written?.RuleCount ?? 0;
 
+    /// <summary>Renders and writes one batch.</summary>
+    /// <exception cref="Model.Selectors.SelectorParseException">
+    /// A policy does not compile (the datastore should have refused it); nothing is written and the ruleset in the
+    /// kernel stays as it was. <see cref="ArgumentException"/> and <see cref="NotSupportedException"/> likewise.
+    /// </exception>
     public NftApplyResult Apply(ClusterState state, IReadOnlyCollection<WorkloadInterface> endpoints)
     {
         _pending = new RulesetRenderer(_options).Render(state, endpoints);
