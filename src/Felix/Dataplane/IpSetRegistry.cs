@@ -1,46 +1,64 @@
 using System.Collections.Immutable;
-using System.Globalization;
+using CniNet.Felix.Calc;
 using CniNet.Felix.Policy;
-using CniNet.Model.Net;
 
 namespace CniNet.Felix.Dataplane;
 
 /// <summary>
-/// The named sets one render needs, filled from the IP-set index as rules ask for them: one set per distinct selector
-/// and family (<c>s4-</c>/<c>s6-</c>, Felix's <c>cali40s:</c>) and one per (selector, port name, family) for named
-/// ports (<c>n4-</c>/<c>n6-</c>, Felix's <c>cali40n:</c>, in nft an address . protocol . port concatenation). Only
-/// selectors used by policies active on the node get a set, as Felix's active rules calculator does.
+/// The named sets the rendered rules use, kept between renders like Felix's IP-set member index: each round first
+/// takes in the state's members (only members whose objects changed are rebuilt and re-matched against every set);
+/// policies that become active acquire the sets their rules name (a set new to the registry is filled from every
+/// member) and policies that stop being active release theirs; the round ends with the sets still held, as Felix
+/// computes only selectors that active policies use.
 /// </summary>
-internal sealed class IpSetRegistry(IpSetIndex index)
+internal sealed class IpSetRegistry
 {
-    private readonly Dictionary<string, NftSet> _sets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (IpSetMemberSource Source, IpSetMember Member)> _members = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TrackedSet> _sets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _holders = new(StringComparer.Ordinal);
 
-    public string SelectorSet(SelectorConjunction selector, int family)
+    public void BeginRound(ClusterState state)
     {
-        var name = $"s{family}-{NftNames.Hash(selector.ToString())}";
-        if (!_sets.ContainsKey(name))
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var source in PolicyCompiler.MemberSources(state))
         {
-            var nets = CidrNormalizer.Disjoint(index.Members(selector).Where(net => net.Family == family));
-            _sets[name] = new NftSet(AddressType(family), Interval: true, [.. nets.Select(CidrNormalizer.Element)]);
+            seen.Add(source.Id);
+            if (_members.TryGetValue(source.Id, out var known) && known.Source.SameAs(source))
+            {
+                continue;
+            }
+            var member = source.Build();
+            _members[source.Id] = (source, member);
+            foreach (var set in _sets.Values) set.Update(source.Id, member);
         }
-        return name;
+        foreach (var gone in _members.Keys.Where(id => !seen.Contains(id)).ToList())
+        {
+            _members.Remove(gone);
+            foreach (var set in _sets.Values) set.Update(gone, null);
+        }
     }
 
-    public string NamedPortSet(SelectorConjunction selector, string portName, int family)
+    public string Acquire(SetRequest request)
     {
-        var name = $"n{family}-{NftNames.Hash($"{selector}\n{portName}")}";
-        if (!_sets.ContainsKey(name))
+        if (!_sets.ContainsKey(request.Name))
         {
-            var elements = index.NamedPortMembers(selector, portName)
-                .Where(member => member.Net.Family == family && member.Net.HostBits == 0)
-                .Select(member => string.Create(CultureInfo.InvariantCulture,
-                    $"{member.Net.NetworkAddress} . {member.Protocol.Number} . {member.Port}"));
-            _sets[name] = new NftSet($"{AddressType(family)} . inet_proto . inet_service", Interval: false, [.. elements]);
+            var set = new TrackedSet(request);
+            foreach (var (id, (_, member)) in _members) set.Update(id, member);
+            _sets[request.Name] = set;
         }
-        return name;
+        _holders[request.Name] = _holders.GetValueOrDefault(request.Name) + 1;
+        return request.Name;
     }
 
-    public ImmutableSortedDictionary<string, NftSet> ToImmutable() => _sets.ToImmutableSortedDictionary(StringComparer.Ordinal);
+    public void Release(SetRequest request) => _holders[request.Name]--;
 
-    private static string AddressType(int family) => family == 6 ? "ipv6_addr" : "ipv4_addr";
+    public ImmutableSortedDictionary<string, NftSet> EndRound()
+    {
+        foreach (var unused in _holders.Where(h => h.Value == 0).Select(h => h.Key).ToList())
+        {
+            _holders.Remove(unused);
+            _sets.Remove(unused);
+        }
+        return _sets.ToImmutableSortedDictionary(set => set.Key, set => set.Value.Current, StringComparer.Ordinal);
+    }
 }

@@ -32,10 +32,15 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
             script.Append("add table ").AppendLine(t);
         }
 
-        foreach (var (name, set) in desired.Sets)
+        var removedSets = new List<string>();
+        foreach (var (name, old, set) in Differences(before.Sets, desired.Sets, ReferenceEquals))
         {
+            if (set is null)
+            {
+                removedSets.Add(name);
+                continue;
+            }
             // A set's name carries its type (s4-, n6-, ...), so an existing set never needs redeclaring.
-            var old = before.Sets.GetValueOrDefault(name);
             if (old is null)
             {
                 script.Append("add set ").Append(t).Append(' ').Append(name).Append(" { ").Append(set.Declaration).AppendLine(" }");
@@ -49,20 +54,22 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
             elementsChanged += removed.Count + added.Count;
         }
 
-        foreach (var (name, map) in desired.Maps)
+        var mapChanges = Differences(before.Maps, desired.Maps, ReferenceEquals).ToList();
+        foreach (var (name, old, map) in mapChanges)
         {
-            if (!before.Maps.ContainsKey(name))
+            if (old is null && map is not null)
             {
                 script.Append("add map ").Append(t).Append(' ').Append(name).Append(" { type ").Append(map.KeyType).AppendLine(" : verdict; }");
             }
         }
 
-        var dirty = new List<string>();
-        foreach (var (name, chain) in desired.Chains)
+        var dirty = new List<(string Name, NftChain Chain)>();
+        var removedChains = new List<string>();
+        foreach (var (name, old, chain) in Differences(before.Chains, desired.Chains, (a, b) => a.SameAs(b)))
         {
-            var old = before.Chains.GetValueOrDefault(name);
-            if (old is not null && old.SameAs(chain))
+            if (chain is null)
             {
+                removedChains.Add(name);
                 continue;
             }
             if (old is null)
@@ -74,29 +81,32 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
             {
                 script.Append("flush chain ").Append(t).Append(' ').AppendLine(name);
             }
-            dirty.Add(name);
+            dirty.Add((name, chain));
         }
-        foreach (var name in dirty)
+        foreach (var (name, chain) in dirty)
         {
-            foreach (var rule in desired.Chains[name].Rules)
+            foreach (var rule in chain.Rules)
             {
                 script.Append("add rule ").Append(t).Append(' ').Append(name).Append(' ').AppendLine(rule);
             }
             chainsWritten++;
         }
 
-        foreach (var (name, map) in desired.Maps)
+        foreach (var (name, old, map) in mapChanges.Where(change => change.After is not null))
         {
-            var old = before.Maps.GetValueOrDefault(name)?.Elements ?? ImmutableSortedDictionary<string, string>.Empty;
-            var removed = old.Where(e => !map.Elements.TryGetValue(e.Key, out var verdict) || verdict != e.Value).Select(e => e.Key).ToList();
-            var added = map.Elements.Where(e => !old.TryGetValue(e.Key, out var verdict) || verdict != e.Value)
-                .Select(e => $"{e.Key} : {e.Value}").ToList();
+            var removed = new List<string>();
+            var added = new List<string>();
+            var oldElements = old?.Elements ?? ImmutableSortedDictionary<string, string>.Empty;
+            foreach (var (key, oldVerdict, verdict) in Differences(oldElements, map!.Elements, string.Equals))
+            {
+                if (oldVerdict is not null) removed.Add(key);
+                if (verdict is not null) added.Add($"{key} : {verdict}");
+            }
             AppendElements(script, "delete", t, name, removed);
             AppendElements(script, "add", t, name, added);
             elementsChanged += removed.Count + added.Count;
         }
 
-        var removedChains = before.Chains.Keys.Where(name => !desired.Chains.ContainsKey(name)).ToList();
         foreach (var name in removedChains)
         {
             script.Append("flush chain ").Append(t).Append(' ').AppendLine(name);
@@ -105,15 +115,50 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
         {
             script.Append("delete chain ").Append(t).Append(' ').AppendLine(name);
         }
-        foreach (var name in before.Maps.Keys.Where(name => !desired.Maps.ContainsKey(name)))
+        foreach (var (name, _, _) in mapChanges.Where(change => change.After is null))
         {
             script.Append("delete map ").Append(t).Append(' ').AppendLine(name);
         }
-        foreach (var name in before.Sets.Keys.Where(name => !desired.Sets.ContainsKey(name)))
+        foreach (var name in removedSets)
         {
             script.Append("delete set ").Append(t).Append(' ').AppendLine(name);
         }
         return new NftTransaction(script.ToString(), full, chainsWritten, setsWritten, elementsChanged);
+    }
+
+    /// <summary>
+    /// The entries that differ between two maps ordered by the ordinal comparer (as every map here is), in one merged
+    /// pass over both: removed (After null), added (Before null) or changed.
+    /// </summary>
+    private static IEnumerable<(string Key, T? Before, T? After)> Differences<T>(
+        ImmutableSortedDictionary<string, T> before, ImmutableSortedDictionary<string, T> after, Func<T, T, bool> same)
+        where T : class
+    {
+        if (ReferenceEquals(before, after)) yield break;
+        using var b = before.GetEnumerator();
+        using var a = after.GetEnumerator();
+        var hasBefore = b.MoveNext();
+        var hasAfter = a.MoveNext();
+        while (hasBefore || hasAfter)
+        {
+            var order = !hasBefore ? 1 : !hasAfter ? -1 : string.CompareOrdinal(b.Current.Key, a.Current.Key);
+            if (order < 0)
+            {
+                yield return (b.Current.Key, b.Current.Value, null);
+                hasBefore = b.MoveNext();
+            }
+            else if (order > 0)
+            {
+                yield return (a.Current.Key, null, a.Current.Value);
+                hasAfter = a.MoveNext();
+            }
+            else
+            {
+                if (!same(b.Current.Value, a.Current.Value)) yield return (a.Current.Key, b.Current.Value, a.Current.Value);
+                hasBefore = b.MoveNext();
+                hasAfter = a.MoveNext();
+            }
+        }
     }
 
     private static void AppendElements(StringBuilder script, string verb, string table, string name, List<string> elements)

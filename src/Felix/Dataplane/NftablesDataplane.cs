@@ -11,11 +11,20 @@ namespace CniNet.Felix.Dataplane;
 /// (<see cref="Retry"/> or the next <see cref="Apply"/>) rebuilds the table atomically, which also repairs anything
 /// changed behind the dataplane's back. Not thread-safe: one owner applies batches in order.
 /// </summary>
-public sealed class NftablesDataplane(INftExecutor nft, NftDataplaneOptions? options = null)
+public sealed class NftablesDataplane
 {
-    private readonly NftDataplaneOptions _options = options ?? new NftDataplaneOptions();
+    private readonly INftExecutor _nft;
+    private readonly NftDataplaneOptions _options;
+    private readonly RulesetRenderer _renderer;
     private NftRuleset? _written;
     private NftRuleset? _pending;
+
+    public NftablesDataplane(INftExecutor nft, NftDataplaneOptions? options = null)
+    {
+        _nft = nft;
+        _options = options ?? new NftDataplaneOptions();
+        _renderer = new RulesetRenderer(_options);
+    }
 
     /// <summary>The last batch's state is in the kernel (false after a failure, until a retry succeeds).</summary>
     public bool InSync => _pending is null;
@@ -38,7 +47,7 @@ public sealed class NftablesDataplane(INftExecutor nft, NftDataplaneOptions? opt
     /// </exception>
     public NftApplyResult Apply(ClusterState state, IReadOnlyCollection<WorkloadInterface> endpoints)
     {
-        _pending = new RulesetRenderer(_options).Render(state, endpoints);
+        _pending = _renderer.Render(state, endpoints);
         return Write();
     }
 
@@ -52,7 +61,7 @@ public sealed class NftablesDataplane(INftExecutor nft, NftDataplaneOptions? opt
         if (!transaction.IsEmpty)
         {
             Calls++;
-            var run = nft.Run(transaction.Script);
+            var run = _nft.Run(transaction.Script);
             if (!run.Succeeded)
             {
                 Failures++;

@@ -12,7 +12,7 @@ namespace CniNet.Felix.Dataplane;
 /// and skipped for a family where its nets leave nothing to match or its notNets hold the catch-all, as Felix's
 /// <c>filterNets</c> does.
 /// </summary>
-internal sealed class RuleRenderer(IpSetRegistry sets)
+internal sealed class RuleRenderer(Func<SetRequest, string> requestSet)
 {
     /// <summary>Accept and pass bits in the packet mark, as Felix allocates them from its default mask.</summary>
     public const uint AcceptMark = 0x10000;
@@ -126,11 +126,11 @@ internal sealed class RuleRenderer(IpSetRegistry sets)
         }
         if (!entity.Selector.IsEmpty)
         {
-            parts.Add($"{ip} {address} @{sets.SelectorSet(entity.Selector, family)}");
+            parts.Add($"{ip} {address} @{requestSet(new SetRequest(entity.Selector, null, family))}");
         }
         if (entity.NotSelector is { } notSelector)
         {
-            parts.Add($"{ip} {address} != @{sets.SelectorSet(notSelector, family)}");
+            parts.Add($"{ip} {address} != @{requestSet(new SetRequest(notSelector, null, family))}");
         }
         var numericNotPorts = entity.NotPorts.Where(p => !p.IsNamed).ToList();
         if (numericNotPorts.Count > 0)
@@ -139,7 +139,7 @@ internal sealed class RuleRenderer(IpSetRegistry sets)
         }
         foreach (var named in entity.NotPorts.Where(p => p.IsNamed))
         {
-            parts.Add($"{ip} {address} . meta l4proto . th {port} != @{sets.NamedPortSet(entity.Selector, named.Name!, family)}");
+            parts.Add($"{ip} {address} . meta l4proto . th {port} != @{requestSet(new SetRequest(entity.Selector, named.Name, family))}");
         }
         if (entity.Ports.IsEmpty)
         {
@@ -161,7 +161,7 @@ internal sealed class RuleRenderer(IpSetRegistry sets)
                 throw new InvalidOperationException("a named port needs an address family");
             }
             alternatives.Add([.. parts,
-                $"{ip} {address} . meta l4proto . th {port} @{sets.NamedPortSet(entity.Selector, named.Name!, family)}"]);
+                $"{ip} {address} . meta l4proto . th {port} @{requestSet(new SetRequest(entity.Selector, named.Name, family))}"]);
         }
         return alternatives;
     }

@@ -22,6 +22,14 @@ namespace CniNet.Felix.Dataplane;
 /// </list>
 /// An endpoint chain returns with the accept bit set; the base chain then goes on to the destination's ingress, so a
 /// packet between two local pods gets both verdicts before the final accept.
+/// <para>
+/// Incremental, as Felix's calculation graph: between rounds it keeps compiled policies, each endpoint's selected
+/// policies and chains, each policy's chains and the sets' members. A round re-matches only new policies against
+/// unchanged endpoints, all policies against changed endpoints, and changed members against the sets, so a one-policy
+/// change costs O(endpoints), not O(endpoints x policies). Output objects that did not change are the same objects,
+/// which lets the transaction skip them by reference. A round that throws leaves nothing trusted: the next one starts
+/// from scratch.
+/// </para>
 /// </summary>
 internal sealed class RulesetRenderer(NftDataplaneOptions options)
 {
@@ -31,64 +39,121 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private const string FromDispatch = "from-wl-dispatch";
     private const string ToDispatch = "to-wl-dispatch";
 
+    private PolicyCache _policyCache = new();
+    private IpSetRegistry _sets = new();
+    private Dictionary<string, EndpointChains> _endpoints = new(StringComparer.Ordinal);
+    private Dictionary<CompiledPolicy, PolicyChains> _policyChains = new(ReferenceEqualityComparer.Instance);
+    private HashSet<CompiledPolicy> _policies = new(ReferenceEqualityComparer.Instance);
+    private HashSet<string> _profiles = new(StringComparer.Ordinal);
+    private ImmutableSortedDictionary<string, NftChain>.Builder _chains = NewChains();
+    private ImmutableSortedDictionary<string, string>.Builder _fromMap = NewMap();
+    private ImmutableSortedDictionary<string, string>.Builder _toMap = NewMap();
+    private string _tierSignature = "";
+    private bool _trusted;
+
     public NftRuleset Render(ClusterState state, IReadOnlyCollection<WorkloadInterface> endpoints)
     {
-        var tiers = PolicyCompiler.CompileTiers(state);
-        var sets = new IpSetRegistry(PolicyCompiler.CompileIpSets(state));
-        var rules = new RuleRenderer(sets);
-        var chains = new Dictionary<string, NftChain>(StringComparer.Ordinal);
-        var fromMap = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        var toMap = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var endpoint in endpoints) NftNames.RequireInterfaceName(endpoint.InterfaceName);
+        if (!_trusted) Reset();
+        _trusted = false;
 
+        var tiers = PolicyCompiler.CompileTiers(state, _policyCache);
+        var rank = new Dictionary<CompiledPolicy, int>(ReferenceEqualityComparer.Instance);
+        var tierOf = new Dictionary<CompiledPolicy, CompiledTier>(ReferenceEqualityComparer.Instance);
+        foreach (var tier in tiers)
+        {
+            foreach (var policy in tier.Policies)
+            {
+                rank[policy] = rank.Count;
+                tierOf[policy] = tier;
+            }
+        }
+        var signature = string.Join('\n', tiers.Select(t => $"{t.Name} {t.Order} {t.DefaultPass}"));
+        if (signature != _tierSignature)
+        {
+            // Tier order or default actions changed: every endpoint chain is laid out again.
+            foreach (var endpoint in _endpoints.Values) endpoint.Ingress = endpoint.Egress = null;
+            _tierSignature = signature;
+        }
+        var current = new HashSet<CompiledPolicy>(rank.Keys, ReferenceEqualityComparer.Instance);
+        var added = current.Where(p => !_policies.Contains(p)).ToList();
+        var removed = _policies.Where(p => !current.Contains(p)).ToList();
+        _policies = current;
+        _sets.BeginRound(state);
+
+        var pods = new Dictionary<string, PodEndpoint>(StringComparer.Ordinal);
+        foreach (var pod in state.Pods) pods[pod.Key] = pod;
+        var previous = _endpoints;
+        _endpoints = new Dictionary<string, EndpointChains>(StringComparer.Ordinal);
+        var active = new HashSet<CompiledPolicy>(ReferenceEqualityComparer.Instance);
+        var namespaces = new HashSet<string>(StringComparer.Ordinal);
         foreach (var endpoint in endpoints)
         {
-            var iface = NftNames.RequireInterfaceName(endpoint.InterfaceName);
             // A veth whose pod the state does not (yet) know stays an unknown interface: dropped, as in Felix.
-            if (state.FindPod(endpoint.PodKey) is not { } pod)
+            if (!pods.TryGetValue(endpoint.PodKey, out var pod)) continue;
+            var iface = endpoint.InterfaceName;
+            var nsLabels = state.Namespaces.TryGetValue(pod.Namespace, out var ns) ? ns : ImmutableDictionary<string, string>.Empty;
+            var chains = Select(previous.GetValueOrDefault(iface), pod, nsLabels, current, added, removed);
+            if (chains.Ingress is null || chains.Egress is null)
             {
-                continue;
+                var ordered = chains.Selected.OrderBy(p => rank[p]).ToList();
+                chains.Ingress = EndpointChain(ordered, tierOf, PolicyDirection.Ingress, $"pri-kns.{pod.Namespace}");
+                chains.Egress = EndpointChain(ordered, tierOf, PolicyDirection.Egress, $"pro-kns.{pod.Namespace}");
+                _chains[$"tw-{iface}"] = chains.Ingress;
+                _chains[$"fw-{iface}"] = chains.Egress;
+                _toMap[Quoted(iface)] = $"goto tw-{iface}";
+                _fromMap[Quoted(iface)] = $"goto fw-{iface}";
             }
-            var labels = CalicoLabels.ForPod(pod, state.Namespaces.TryGetValue(pod.Namespace, out var ns)
-                ? ns
-                : ImmutableDictionary<string, string>.Empty);
-            var profile = ProfileChain(chains, pod.Namespace);
-            chains[$"tw-{iface}"] = EndpointChain(tiers, labels, PolicyDirection.Ingress, profile.Ingress, chains, rules);
-            chains[$"fw-{iface}"] = EndpointChain(tiers, labels, PolicyDirection.Egress, profile.Egress, chains, rules);
-            toMap[Quoted(iface)] = $"goto tw-{iface}";
-            fromMap[Quoted(iface)] = $"goto fw-{iface}";
+            _endpoints[iface] = chains;
+            active.UnionWith(chains.Selected);
+            namespaces.Add(pod.Namespace);
+        }
+        foreach (var gone in previous.Keys.Where(iface => !_endpoints.ContainsKey(iface)))
+        {
+            _chains.Remove($"tw-{gone}");
+            _chains.Remove($"fw-{gone}");
+            _toMap.Remove(Quoted(gone));
+            _fromMap.Remove(Quoted(gone));
         }
 
-        var prefix = Quoted(options.InterfacePrefix + "*");
-        chains[FromDispatch] = new NftChain(null,
-            [$"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]);
-        chains[ToDispatch] = new NftChain(null,
-            [$"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]);
-        chains["filter-FORWARD"] = new NftChain("type filter hook forward priority filter; policy accept;",
-        [
-            $"iifname {prefix} counter jump {FromDispatch}",
-            $"oifname {prefix} counter jump {ToDispatch}",
-            $"iifname {prefix} counter accept",
-            $"oifname {prefix} counter accept",
-        ]);
-        chains["filter-INPUT"] = new NftChain("type filter hook input priority filter; policy accept;",
-        [
-            $"iifname {prefix} counter jump {FromDispatch}",
-            $"iifname {prefix} counter {(options.AcceptEndpointToHost ? "accept" : "drop")}",
-        ]);
-        chains["filter-OUTPUT"] = new NftChain("type filter hook output priority filter; policy accept;",
-            [$"oifname {prefix} counter jump {ToDispatch}"]);
+        RenderPolicies(active);
+        RenderProfiles(namespaces);
+        RenderBaseChains();
+        var ruleset = new NftRuleset(_sets.EndRound(),
+            ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, NftVerdictMap>
+            {
+                [FromWorkloadMap] = new("ifname", _fromMap.ToImmutable()),
+                [ToWorkloadMap] = new("ifname", _toMap.ToImmutable()),
+            }),
+            _chains.ToImmutable());
+        _trusted = true;
+        return ruleset;
+    }
 
-        var maps = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, NftVerdictMap>
+    /// <summary>
+    /// The endpoint's selected policies brought up to date: from the previous round's by removing and matching only
+    /// the policies that changed while its labels are the same objects, or matched against every policy otherwise.
+    /// Its chains are cleared when the selection changed.
+    /// </summary>
+    private static EndpointChains Select(
+        EndpointChains? known, PodEndpoint pod, ImmutableDictionary<string, string> nsLabels,
+        HashSet<CompiledPolicy> current, List<CompiledPolicy> added, List<CompiledPolicy> removed)
+    {
+        if (known is not null && ReferenceEquals(known.Pod, pod) && ReferenceEquals(known.NamespaceLabels, nsLabels))
         {
-            [FromWorkloadMap] = new("ifname", fromMap.ToImmutable()),
-            [ToWorkloadMap] = new("ifname", toMap.ToImmutable()),
-        });
-        return new NftRuleset(sets.ToImmutable(), maps, chains.ToImmutableSortedDictionary(StringComparer.Ordinal));
+            var changed = false;
+            foreach (var policy in removed) changed |= known.Selected.Remove(policy);
+            foreach (var policy in added.Where(p => p.Selects(known.Labels))) changed |= known.Selected.Add(policy);
+            if (changed) known.Ingress = known.Egress = null;
+            return known;
+        }
+        var chains = new EndpointChains(pod, nsLabels, CalicoLabels.ForPod(pod, nsLabels));
+        chains.Selected.UnionWith(current.Where(p => p.Selects(chains.Labels)));
+        return chains;
     }
 
     private static NftChain EndpointChain(
-        ImmutableArray<CompiledTier> tiers, IReadOnlyDictionary<string, string> labels, PolicyDirection direction,
-        string profileChain, Dictionary<string, NftChain> chains, RuleRenderer rules)
+        List<CompiledPolicy> ordered, Dictionary<CompiledPolicy, CompiledTier> tierOf, PolicyDirection direction, string profileChain)
     {
         var accept = RuleRenderer.Hex(RuleRenderer.AcceptMark);
         var pass = RuleRenderer.Hex(RuleRenderer.PassMark);
@@ -96,24 +161,18 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         body.Add("ct state established,related accept");
         body.Add("ct state invalid counter drop");
         body.Add($"meta mark set meta mark & {RuleRenderer.Hex(~(RuleRenderer.AcceptMark | RuleRenderer.PassMark))}");
-        foreach (var tier in tiers)
+        // A tier with no policy for this endpoint and direction does not exist for it: no end-of-tier drop.
+        foreach (var tier in ordered.Where(p => p.Governs(direction)).GroupBy(p => tierOf[p]))
         {
-            var policies = tier.Policies.Where(p => p.Governs(direction) && p.Selects(labels)).ToList();
-            // A tier with no policy for this endpoint and direction does not exist for it: no end-of-tier drop.
-            if (policies.Count == 0)
-            {
-                continue;
-            }
             body.Add($"meta mark set meta mark & {RuleRenderer.Hex(~RuleRenderer.PassMark)}");
-            foreach (var policy in policies)
+            foreach (var policy in tier)
             {
-                var chain = PolicyChain(policy, direction, chains, rules);
-                body.Add($"meta mark & {pass} == 0 counter jump {chain}");
+                body.Add($"meta mark & {pass} == 0 counter jump {PolicyChainName(policy, direction)}");
                 body.Add($"meta mark & {accept} != 0 return");
             }
-            if (!tier.DefaultPass)
+            if (!tier.Key.DefaultPass)
             {
-                body.Add($"meta mark & {pass} == 0 counter drop comment \"end of tier {tier.Name}\"");
+                body.Add($"meta mark & {pass} == 0 counter drop comment \"end of tier {tier.Key.Name}\"");
             }
         }
         body.Add($"counter jump {profileChain}");
@@ -122,27 +181,117 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         return new NftChain(null, body.ToImmutable());
     }
 
-    private static string PolicyChain(
-        CompiledPolicy policy, PolicyDirection direction, Dictionary<string, NftChain> chains, RuleRenderer rules)
+    /// <summary>
+    /// Chains of the policies some local endpoint uses, rendered once per compiled policy; a policy that stops being
+    /// used loses its chains (unless a replacement under the same name took them) and releases its sets.
+    /// </summary>
+    private void RenderPolicies(HashSet<CompiledPolicy> active)
     {
-        var name = $"{(direction == PolicyDirection.Ingress ? "pi" : "po")}-{NftNames.Hash(policy.Key)}";
-        if (!chains.ContainsKey(name))
+        foreach (var policy in active.Where(p => !_policyChains.ContainsKey(p)))
         {
-            chains[name] = new NftChain(null, [.. policy.Rules(direction).SelectMany(rules.Render)]);
+            var requests = ImmutableArray.CreateBuilder<SetRequest>();
+            var rules = new RuleRenderer(request =>
+            {
+                requests.Add(request);
+                return _sets.Acquire(request);
+            });
+            NftChain? Chain(PolicyDirection d) =>
+                policy.Governs(d) ? new NftChain(null, [.. policy.Rules(d).SelectMany(rules.Render)]) : null;
+            var chains = new PolicyChains(PolicyChainName(policy, PolicyDirection.Ingress), Chain(PolicyDirection.Ingress),
+                PolicyChainName(policy, PolicyDirection.Egress), Chain(PolicyDirection.Egress), requests.ToImmutable());
+            _policyChains[policy] = chains;
+            SetChain(chains.IngressName, chains.Ingress);
+            SetChain(chains.EgressName, chains.Egress);
         }
-        return name;
+        var gone = _policyChains.Keys.Where(p => !active.Contains(p)).ToList();
+        if (gone.Count == 0) return;
+        var activeNames = active.Select(p => _policyChains[p].IngressName).ToHashSet(StringComparer.Ordinal);
+        foreach (var policy in gone)
+        {
+            var chains = _policyChains[policy];
+            _policyChains.Remove(policy);
+            foreach (var request in chains.Sets) _sets.Release(request);
+            if (activeNames.Contains(chains.IngressName)) continue;
+            _chains.Remove(chains.IngressName);
+            _chains.Remove(chains.EgressName);
+        }
     }
 
-    /// <summary>The profile <c>kns.&lt;ns&gt;</c>: Kubernetes namespaces allow everything both ways.</summary>
-    private static (string Ingress, string Egress) ProfileChain(Dictionary<string, NftChain> chains, string ns)
+    private void SetChain(string name, NftChain? chain)
     {
-        var ingress = $"pri-kns.{ns}";
-        var egress = $"pro-kns.{ns}";
-        var allow = new NftChain(null, [$"counter meta mark set meta mark | {RuleRenderer.Hex(RuleRenderer.AcceptMark)} return"]);
-        chains[ingress] = allow;
-        chains[egress] = allow;
-        return (ingress, egress);
+        if (chain is null)
+        {
+            _chains.Remove(name);
+        }
+        else
+        {
+            _chains[name] = chain;
+        }
     }
+
+    /// <summary>The profiles <c>kns.&lt;ns&gt;</c> of namespaces with local endpoints: Kubernetes namespaces allow all.</summary>
+    private void RenderProfiles(HashSet<string> namespaces)
+    {
+        var allow = new NftChain(null, [$"counter meta mark set meta mark | {RuleRenderer.Hex(RuleRenderer.AcceptMark)} return"]);
+        foreach (var ns in namespaces.Where(ns => !_profiles.Contains(ns)))
+        {
+            _chains[$"pri-kns.{ns}"] = allow;
+            _chains[$"pro-kns.{ns}"] = allow;
+        }
+        foreach (var ns in _profiles.Where(ns => !namespaces.Contains(ns)))
+        {
+            _chains.Remove($"pri-kns.{ns}");
+            _chains.Remove($"pro-kns.{ns}");
+        }
+        _profiles = namespaces;
+    }
+
+    private void RenderBaseChains()
+    {
+        if (_chains.ContainsKey("filter-FORWARD")) return;
+        var prefix = Quoted(options.InterfacePrefix + "*");
+        _chains[FromDispatch] = new NftChain(null,
+            [$"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]);
+        _chains[ToDispatch] = new NftChain(null,
+            [$"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]);
+        _chains["filter-FORWARD"] = new NftChain("type filter hook forward priority filter; policy accept;",
+        [
+            $"iifname {prefix} counter jump {FromDispatch}",
+            $"oifname {prefix} counter jump {ToDispatch}",
+            $"iifname {prefix} counter accept",
+            $"oifname {prefix} counter accept",
+        ]);
+        _chains["filter-INPUT"] = new NftChain("type filter hook input priority filter; policy accept;",
+        [
+            $"iifname {prefix} counter jump {FromDispatch}",
+            $"iifname {prefix} counter {(options.AcceptEndpointToHost ? "accept" : "drop")}",
+        ]);
+        _chains["filter-OUTPUT"] = new NftChain("type filter hook output priority filter; policy accept;",
+            [$"oifname {prefix} counter jump {ToDispatch}"]);
+    }
+
+    private void Reset()
+    {
+        _policyCache = new PolicyCache();
+        _sets = new IpSetRegistry();
+        _endpoints = new Dictionary<string, EndpointChains>(StringComparer.Ordinal);
+        _policyChains = new Dictionary<CompiledPolicy, PolicyChains>(ReferenceEqualityComparer.Instance);
+        _policies = new HashSet<CompiledPolicy>(ReferenceEqualityComparer.Instance);
+        _profiles = new HashSet<string>(StringComparer.Ordinal);
+        _chains = NewChains();
+        _fromMap = NewMap();
+        _toMap = NewMap();
+        _tierSignature = "";
+    }
+
+    private static string PolicyChainName(CompiledPolicy policy, PolicyDirection direction) =>
+        $"{(direction == PolicyDirection.Ingress ? "pi" : "po")}-{NftNames.Hash(policy.Key)}";
+
+    private static ImmutableSortedDictionary<string, NftChain>.Builder NewChains() =>
+        ImmutableSortedDictionary.CreateBuilder<string, NftChain>(StringComparer.Ordinal);
+
+    private static ImmutableSortedDictionary<string, string>.Builder NewMap() =>
+        ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
 
     private static string Quoted(string text) => $"\"{text}\"";
 }

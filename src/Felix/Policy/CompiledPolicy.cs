@@ -31,7 +31,8 @@ internal sealed class CompiledPolicy(
 
     private double OrderKey => order ?? double.PositiveInfinity;
 
-    private string TieKey => $"{name}/{ns}/{kind}";
+    // Compared on every sort of a tier: built once.
+    private string TieKey { get; } = $"{name}/{ns}/{kind}";
 
     public bool Governs(PolicyDirection direction) =>
         direction == PolicyDirection.Ingress ? governsIngress : governsEgress;

@@ -42,19 +42,6 @@ internal sealed class IpSetIndex(ImmutableArray<IpSetMember> members)
         return false;
     }
 
-    /// <summary>What the IP set of <paramref name="selector"/> holds: the nets of every member it matches.</summary>
-    public IEnumerable<Cidr> Members(SelectorConjunction selector) =>
-        members.Where(member => selector.Matches(member.Labels)).SelectMany(member => member.Nets);
-
-    /// <summary>What a named-port set holds: (net, protocol, port) of every matching member serving that name.</summary>
-    public IEnumerable<(Cidr Net, Protocol Protocol, ushort Port)> NamedPortMembers(SelectorConjunction selector, string name) =>
-        from member in members
-        where !member.NamedPorts.IsEmpty && selector.Matches(member.Labels)
-        from named in member.NamedPorts
-        where named.Name == name
-        from net in member.Nets
-        select (net, named.Protocol, named.Port);
-
     private static bool Covers(IpSetMember member, IPAddress address)
     {
         foreach (var net in member.Nets)
