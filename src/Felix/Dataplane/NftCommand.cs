@@ -8,10 +8,10 @@ namespace CniNet.Felix.Dataplane;
 /// namespace the process is started from a thread moved into it (setns): a child inherits the namespaces of the thread
 /// that forks it, and this saves the 3-8 ms of an <c>ip netns exec</c> per transaction.
 /// </summary>
-public sealed class NftCommand(NetworkNamespace? netns = null, string nft = "nft") : INftExecutor
+public sealed class NftCommand(NetworkNamespace? netns = null, string nft = "nft", TimeSpan? timeout = null) : INftExecutor
 {
-    // knftables' transaction timeout: a stuck nft must not stall the dataplane for ever.
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    // knftables' transaction timeout by default: a stuck nft must not stall the dataplane for ever.
+    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(30);
 
     public NftRun Run(string script)
     {
@@ -29,11 +29,11 @@ public sealed class NftCommand(NetworkNamespace? netns = null, string nft = "nft
         var stdout = process.StandardOutput.ReadToEndAsync();
         process.StandardInput.Write(script);
         process.StandardInput.Close();
-        if (!process.WaitForExit(Timeout))
+        if (!process.WaitForExit(_timeout))
         {
             process.Kill();
             process.WaitForExit();
-            return new NftRun(-1, $"nft did not finish in {Timeout.TotalSeconds} s");
+            return new NftRun(-1, $"nft did not finish in {_timeout.TotalSeconds} s");
         }
         stdout.Wait();
         return new NftRun(process.ExitCode, stderr.Result);

@@ -10,8 +10,9 @@ namespace CniNet.Tests.Integration.Felix;
 /// <summary>
 /// A node for real-traffic policy tests: a network namespace built by scripts/node-netns.sh (forwarding, an uplink so
 /// proxy ARP answers), pods wired into it as Calico's CNI wires them (host interfaces <c>cali&lt;11 hex&gt;</c>), and
-/// the nftables dataplane applying rulesets inside the node namespace. Pods are made on first use and kept; every
-/// namespace is deleted and every listener closed on dispose, whatever the tests did.
+/// the nftables dataplane applying rulesets inside the node namespace, through <c>nft -f -</c> processes or, when
+/// asked, libnftables in this process. Pods are made on first use and kept; every namespace is deleted and every
+/// listener closed on dispose, whatever the tests did.
 /// </summary>
 public sealed class PolicyNode : IDisposable
 {
@@ -23,7 +24,14 @@ public sealed class PolicyNode : IDisposable
     private readonly TestNamespaces _namespaces = new();
     private readonly Dictionary<string, PolicyPod> _pods = new(StringComparer.Ordinal);
 
+    private readonly NftablesSession? _session;
+
     public PolicyNode()
+        : this(inProcessNft: false)
+    {
+    }
+
+    public PolicyNode(bool inProcessNft)
     {
         try
         {
@@ -32,7 +40,8 @@ public sealed class PolicyNode : IDisposable
                 Path.Combine(OutBin.RepositoryRoot, "scripts", "node-netns.sh"), TestNamespaces.NameOf(Host), NodeAddress);
             if (setup.ExitCode != 0) throw new InvalidOperationException($"node-netns.sh failed: {setup.Stderr}");
             HostNetlink = _namespaces.Netlink(Host);
-            Nft = new NftCommand(Host);
+            if (inProcessNft) _session = NftablesSession.Open(Host);
+            Nft = _session is null ? new NftCommand(Host) : new InProcessNft(_session);
             Dataplane = new NftablesDataplane(Nft);
         }
         catch
@@ -46,7 +55,7 @@ public sealed class PolicyNode : IDisposable
 
     public Rtnetlink HostNetlink { get; }
 
-    public NftCommand Nft { get; }
+    public INftExecutor Nft { get; }
 
     public NftablesDataplane Dataplane { get; }
 
@@ -99,6 +108,7 @@ public sealed class PolicyNode : IDisposable
     public void Dispose()
     {
         foreach (var pod in _pods.Values) pod.Dispose();
+        _session?.Dispose();
         _namespaces.Dispose();
     }
 }
