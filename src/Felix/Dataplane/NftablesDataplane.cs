@@ -9,7 +9,8 @@ namespace CniNet.Felix.Dataplane;
 /// deleted). It never reads the ruleset back. A failed transaction changes nothing in the kernel (nft transactions
 /// are atomic), so the previous ruleset stays in force; the model is then distrusted and the next attempt
 /// (<see cref="Retry"/> or the next <see cref="Apply"/>) rebuilds the table atomically, which also repairs anything
-/// changed behind the dataplane's back. Not thread-safe: one owner applies batches in order.
+/// changed behind the dataplane's back. <see cref="Resync"/> does that rebuild on demand: Felix's periodic refresh,
+/// without reading the ruleset. Not thread-safe: one owner applies batches in order.
 /// </summary>
 public sealed class NftablesDataplane
 {
@@ -18,6 +19,7 @@ public sealed class NftablesDataplane
     private readonly RulesetRenderer _renderer;
     private NftRuleset? _written;
     private NftRuleset? _pending;
+    private NftRuleset? _last;
 
     public NftablesDataplane(INftExecutor nft, NftDataplaneOptions? options = null)
     {
@@ -47,7 +49,19 @@ public sealed class NftablesDataplane
     /// </exception>
     public NftApplyResult Apply(ClusterState state, IReadOnlyCollection<WorkloadInterface> endpoints)
     {
-        _pending = _renderer.Render(state, endpoints);
+        _pending = _last = _renderer.Render(state, endpoints);
+        return Write();
+    }
+
+    /// <summary>
+    /// Rebuilds the whole table from the last batch in one atomic transaction, repairing whatever was changed behind
+    /// the dataplane's back (a flushed chain, a deleted element); a no-op before the first batch.
+    /// </summary>
+    public NftApplyResult Resync()
+    {
+        if (_last is null) return new NftApplyResult(true, false, 0, 0, 0, null);
+        _written = null;
+        _pending = _last;
         return Write();
     }
 

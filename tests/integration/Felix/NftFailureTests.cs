@@ -116,4 +116,23 @@ public sealed class NftFailureTests
         Assert.Equal(calls, node.Dataplane.Calls);
         Assert.Equal((true, false), await ReachXaAsync(node, fromXb));
     }
+
+    [Fact]
+    public async Task A_resync_repairs_a_chain_flushed_behind_the_dataplanes_back()
+    {
+        using var node = new PolicyNode();
+        var fromXb = OnlyFrom("pod == 'b'");
+        Assert.True(node.Dataplane.Apply(fromXb, node.Endpoints(fromXb)).Succeeded);
+        var policyChain = TestNamespaces.Exec(node.Host, "nft", "list", "chains", "inet")
+            .Stdout.Split('\n').Select(line => line.Trim()).First(line => line.StartsWith("chain pi-", StringComparison.Ordinal))
+            .Split(' ')[1];
+        var flushed = TestNamespaces.Exec(node.Host, "nft", "flush", "chain", "inet", "calico", policyChain);
+        Assert.True(flushed.ExitCode == 0, flushed.Stderr);
+        Assert.Equal((false, false), await ReachXaAsync(node, fromXb));
+
+        var resynced = node.Dataplane.Resync();
+
+        Assert.True(resynced.Succeeded, resynced.Error);
+        Assert.Equal((true, false), await ReachXaAsync(node, fromXb));
+    }
 }

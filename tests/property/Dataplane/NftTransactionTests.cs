@@ -140,4 +140,19 @@ public sealed class NftTransactionTests
         Assert.True(dataplane.InSync);
         Assert.Equal(nft.Scripts[0].Split('\n')[..3], nft.Lines(2)[..3]);
     }
+
+    [Fact]
+    public void Resync_rewrites_the_whole_table_from_the_last_batch()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft);
+        Assert.True(dataplane.Resync().Unchanged);
+        dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+
+        var resynced = dataplane.Resync();
+
+        Assert.True(resynced.FullRewrite);
+        Assert.Equal(nft.Scripts[0], nft.Scripts[1]);
+        Assert.True(dataplane.Apply(WithPolicy("pod == 'b'"), Local).Unchanged);
+    }
 }
