@@ -16,7 +16,8 @@ namespace CniNet.Bench;
 /// having committed (render, diff, transaction): one policy rule changed, one endpoint added, one selector membership
 /// change (a remote pod relabelled), and the initial program of the whole table. The datastore watch in front of this
 /// is not part of it yet. <c>--executor process</c> (the default) runs <c>nft -f -</c> per batch;
-/// <c>--executor library</c> runs the same text through libnftables in this process.
+/// <c>--executor library</c> runs the same text through libnftables in this process. <c>--ipv6 off</c> writes the
+/// IPv4 rules only (Felix's <c>IPv6Support</c>).
 /// </summary>
 internal static class FelixUpdateBenchmark
 {
@@ -29,13 +30,20 @@ internal static class FelixUpdateBenchmark
         var rounds = options.Int("rounds", 20);
         var executor = options.String("executor", "process");
         if (executor is not ("process" or "library")) throw new ArgumentException($"--executor {executor}: process or library");
+        var ipv6 = options.String("ipv6", "on") switch
+        {
+            "on" => true,
+            "off" => false,
+            var other => throw new ArgumentException($"--ipv6 {other}: on or off"),
+        };
+        var dataplaneOptions = new NftDataplaneOptions { Ipv6Support = ipv6 };
         using var namespaces = new BenchNamespaces();
         var node = namespaces.Node();
         using var session = executor == "library" ? NftablesSession.Open(node) : null;
         // A full program of 10,000 endpoints outlasts the dataplane's 30 s default on a busy 2-core machine.
         INftExecutor nft = session is null ? new NftCommand(node, timeout: TimeSpan.FromMinutes(10)) : new InProcessNft(session);
         var timed = new TimedNft(nft);
-        Console.WriteLine($"felix-update: {endpoints} endpoints x {rules} rules, {Selectors} shared selectors, {rounds} rounds per change, nft {executor}");
+        Console.WriteLine($"felix-update: {endpoints} endpoints x {rules} rules, {Selectors} shared selectors, {rounds} rounds per change, nft {executor}, ipv6 {(ipv6 ? "on" : "off")}");
 
         var state = Cluster(endpoints, rules);
         var interfaces = Interfaces(endpoints);
@@ -45,7 +53,7 @@ internal static class FelixUpdateBenchmark
         for (var i = 0; i < (endpoints <= 2000 ? 3 : 1); i++)
         {
             // A fresh dataplane has no model of the kernel, so it rebuilds the whole table.
-            dataplane = new NftablesDataplane(timed);
+            dataplane = new NftablesDataplane(timed, dataplaneOptions);
             full.Add(Measure(() => dataplane.Apply(state, interfaces)));
         }
         Console.WriteLine($"  full program: {dataplane.Chains} chains, {dataplane.Rules} rules, median {Stats.F(Stats.Median(full))} ms (nft {Stats.F(timed.LastMs)} ms)");
@@ -89,7 +97,7 @@ internal static class FelixUpdateBenchmark
         Report("policy rule changed", policyChange, policyNft);
         Report("endpoint added", endpointAdd, endpointNft);
         Report("selector member changed", memberChange, memberNft);
-        Console.WriteLine($"{{\"bench\":\"felix-update\",\"endpoints\":{endpoints},\"rules\":{rules},\"executor\":\"{executor}\"," +
+        Console.WriteLine($"{{\"bench\":\"felix-update\",\"endpoints\":{endpoints},\"rules\":{rules},\"executor\":\"{executor}\",\"ipv6\":{(ipv6 ? "true" : "false")}," +
                           $"\"policy_change_ms\":{Stats.F(Stats.Median(policyChange))}," +
                           $"\"endpoint_add_ms\":{Stats.F(Stats.Median(endpointAdd))}," +
                           $"\"member_change_ms\":{Stats.F(Stats.Median(memberChange))}," +

@@ -20,7 +20,7 @@ static int Usage()
     Console.Error.WriteLine("       bench/run.sh ipam-scale [--nodes N] [--pods-per-node N] [--workers N]");
     Console.Error.WriteLine("       bench/run.sh cni-latency [--pairs N]");
     Console.Error.WriteLine("       bench/run.sh etcd-contention [--nodes N] [--pods-per-node N] [--rounds N]");
-    Console.Error.WriteLine("       bench/run.sh felix-update [--endpoints N] [--rules N] [--rounds N] [--executor process|library]");
+    Console.Error.WriteLine("       bench/run.sh felix-update [--endpoints N] [--rules N] [--rounds N] [--executor process|library] [--ipv6 on|off]");
     return 2;
 }
 

@@ -10,6 +10,12 @@ public sealed record NftDataplaneOptions
     public string InterfacePrefix { get; init; } = "cali";
 
     /// <summary>
+    /// Felix's <c>IPv6Support</c>: with it off, rules and sets are written for IPv4 only (half the rules of a
+    /// dual-stack table), and IPv6 packets of a policed endpoint match only rules without addresses.
+    /// </summary>
+    public bool Ipv6Support { get; init; } = true;
+
+    /// <summary>
     /// Felix's <c>DefaultEndpointToHostAction</c>: what happens to traffic from a workload to the host itself once the
     /// workload's egress policy allowed it. Felix's default is to drop it.
     /// </summary>

@@ -10,9 +10,10 @@ namespace CniNet.Felix.Dataplane;
 /// OR inside one rule (numeric ports and each named port, which are different match types) becomes one nft rule per
 /// alternative. Address criteria are per family: a rule is written for IPv4 and IPv6 separately when it has any,
 /// and skipped for a family where its nets leave nothing to match or its notNets hold the catch-all, as Felix's
-/// <c>filterNets</c> does.
+/// <c>filterNets</c> does. Without IPv6 support only the IPv4 forms are written, as Felix with <c>IPv6Support</c> off
+/// programs no IPv6 rules.
 /// </summary>
-internal sealed class RuleRenderer(Func<SetRequest, string> requestSet)
+internal sealed class RuleRenderer(Func<SetRequest, string> requestSet, bool ipv6)
 {
     /// <summary>Accept and pass bits in the packet mark, as Felix allocates them from its default mask.</summary>
     public const uint AcceptMark = 0x10000;
@@ -20,6 +21,7 @@ internal sealed class RuleRenderer(Func<SetRequest, string> requestSet)
     public const uint PassMark = 0x20000;
 
     private static readonly int[] BothFamilies = [4, 6];
+    private static readonly int[] Ipv4Only = [4];
 
     public IEnumerable<string> Render(CompiledRule rule)
     {
@@ -31,7 +33,9 @@ internal sealed class RuleRenderer(Func<SetRequest, string> requestSet)
             Rule.ActionLog => "counter log prefix \"calico-packet: \"",
             _ => throw new ArgumentException($"unknown rule action '{rule.Action}'"),
         };
-        int[] families = rule.IpVersion is { } version ? [version] : IsFamilySpecific(rule) ? BothFamilies : [0];
+        int[] families = rule.IpVersion is { } version
+            ? version == 6 && !ipv6 ? [] : [version]
+            : IsFamilySpecific(rule) ? ipv6 ? BothFamilies : Ipv4Only : [0];
         foreach (var family in families)
         {
             var common = Common(rule, family);

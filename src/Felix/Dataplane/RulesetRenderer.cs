@@ -194,7 +194,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             {
                 requests.Add(request);
                 return _sets.Acquire(request);
-            });
+            }, options.Ipv6Support);
             NftChain? Chain(PolicyDirection d) =>
                 policy.Governs(d) ? new NftChain(null, [.. policy.Rules(d).SelectMany(rules.Render)]) : null;
             var chains = new PolicyChains(PolicyChainName(policy, PolicyDirection.Ingress), Chain(PolicyDirection.Ingress),

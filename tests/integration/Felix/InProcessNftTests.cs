@@ -1,18 +1,19 @@
+using CniNet.Felix.Dataplane;
 using Xunit;
 
 namespace CniNet.Tests.Integration.Felix;
 
 /// <summary>
 /// The dataplane through libnftables in the test process instead of nft processes: the same corpus matrices with real
-/// traffic (every calico case and the multi-step k8s-e2e ones, on one node, so batches are incremental), and a
-/// rejected transaction that changes nothing.
+/// traffic (every calico case and the multi-step k8s-e2e ones, on one node, so batches are incremental; IPv4 rules
+/// only, as with Felix's IPv6Support off), and a rejected transaction that changes nothing.
 /// </summary>
 public sealed class InProcessNftTests
 {
     [Fact]
     public async Task Calico_and_multi_step_cases_reproduce_their_matrices_through_libnftables()
     {
-        using var node = new PolicyNode(inProcessNft: true);
+        using var node = new PolicyNode(inProcessNft: true, new NftDataplaneOptions { Ipv6Support = false });
         var cases = NetpolCorpus.File.Cases
             .Where(c => c.Suite == "calico" || (c.Suite == "k8s-e2e" && c.Steps.Count > 1 && !NetpolCorpus.AliasedInitialLabels.Contains(c.Id)))
             .Where(CorpusTraffic.HasTcpProbe)

@@ -31,7 +31,7 @@ public sealed class PolicyNode : IDisposable
     {
     }
 
-    public PolicyNode(bool inProcessNft)
+    public PolicyNode(bool inProcessNft, NftDataplaneOptions? options = null)
     {
         try
         {
@@ -42,7 +42,7 @@ public sealed class PolicyNode : IDisposable
             HostNetlink = _namespaces.Netlink(Host);
             if (inProcessNft) _session = NftablesSession.Open(Host);
             Nft = _session is null ? new NftCommand(Host) : new InProcessNft(_session);
-            Dataplane = new NftablesDataplane(Nft);
+            Dataplane = new NftablesDataplane(Nft, options);
         }
         catch
         {

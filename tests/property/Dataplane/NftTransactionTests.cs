@@ -155,4 +155,15 @@ public sealed class NftTransactionTests
         Assert.Equal(nft.Scripts[0], nft.Scripts[1]);
         Assert.True(dataplane.Apply(WithPolicy("pod == 'b'"), Local).Unchanged);
     }
+
+    [Fact]
+    public void Without_ipv6_support_only_ipv4_rules_and_sets_are_written()
+    {
+        var nft = new RecordingNft();
+        new NftablesDataplane(nft, new NftDataplaneOptions { Ipv6Support = false }).Apply(WithPolicy("pod == 'b'"), Local);
+
+        var lines = nft.Lines(0);
+        Assert.Contains(lines, l => l.Contains("ip saddr @s4-", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("ip6 ", StringComparison.Ordinal) || l.Contains(" s6-", StringComparison.Ordinal));
+    }
 }
