@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Corpus;
@@ -8,18 +9,18 @@ namespace CniNet.Tests.Integration.Felix;
 
 /// <summary>
 /// Replays a <c>netpol-cases/v1</c> case on a <see cref="PolicyNode"/> with real packets: per step, the step's state
-/// goes through the nftables dataplane, every TCP probe matrix is probed with real connections, and each cell is
-/// compared with the case's expectation and with the verdict function (the oracle). UDP and SCTP probes are not
-/// replayed: a dropped datagram and an unserved one look alike without an application reply.
+/// goes through the nftables dataplane, every TCP and UDP probe matrix is probed with real traffic (a TCP connection;
+/// a UDP datagram and its echo), and each cell is compared with the case's expectation and with the verdict function
+/// (the oracle). SCTP probes are not replayed: the test process cannot open SCTP sockets.
 /// </summary>
 public static class CorpusTraffic
 {
-    /// <summary>Long enough for an allowed connect on a loaded machine; a dropped SYN always takes all of it.</summary>
+    /// <summary>Long enough for an allowed exchange on a loaded machine; a dropped packet always takes all of it.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(1.5);
 
     /// <summary>Whether the case has anything for this harness to probe.</summary>
-    public static bool HasTcpProbe(NetpolCase testCase) =>
-        testCase.Steps.Any(step => step.Probes.Any(IsTcp));
+    public static bool HasProbedTraffic(NetpolCase testCase) =>
+        testCase.Steps.Any(step => step.Probes.Any(IsProbed));
 
     /// <summary>Every disagreement, one line each; empty when the dataplane, the corpus and the oracle agree.</summary>
     public static async Task<IReadOnlyList<string>> RunAsync(PolicyNode node, NetpolCase testCase)
@@ -36,7 +37,7 @@ public static class CorpusTraffic
                 return mismatches;
             }
             var evaluator = new PolicyEvaluator(state);
-            var probes = step.Probes.Where(IsTcp).Select(probe => ProbeAsync(node, state, evaluator, probe)).ToList();
+            var probes = step.Probes.Where(IsProbed).Select(probe => ProbeAsync(node, state, evaluator, probe)).ToList();
             foreach (var lines in await Task.WhenAll(probes))
             {
                 mismatches.AddRange(lines.Select(line => $"step {number}: {line}"));
@@ -45,13 +46,15 @@ public static class CorpusTraffic
         return mismatches;
     }
 
-    private static bool IsTcp(CaseProbe probe) => string.Equals(probe.Protocol, "TCP", StringComparison.OrdinalIgnoreCase);
+    private static bool IsProbed(CaseProbe probe) => Protocol.Parse(probe.Protocol).Number is 6 or 17;
 
     private static async Task<List<string>> ProbeAsync(PolicyNode node, ClusterState state, PolicyEvaluator evaluator, CaseProbe probe)
     {
         var endpoints = probe.Pods.Select(key => state.FindPod(key) ?? throw new KeyNotFoundException($"probe pod {key}")).ToList();
         var pods = endpoints.Select(p => node.Pod(p.Key, p.Ip)).ToList();
-        var real = await PolicyNode.ProbeAsync(pods, j => PortOn(endpoints[j], probe), ConnectTimeout);
+        var protocol = Protocol.Parse(probe.Protocol);
+        var socketProtocol = protocol.Number == Protocol.Udp.Number ? ProtocolType.Udp : ProtocolType.Tcp;
+        var real = await PolicyNode.ProbeAsync(pods, socketProtocol, j => PortOn(endpoints[j], probe), ConnectTimeout);
         var lines = new List<string>();
         for (var i = 0; i < pods.Count; i++)
         {
@@ -59,22 +62,23 @@ public static class CorpusTraffic
             {
                 if (i == j || PortOn(endpoints[j], probe) is null) continue;
                 var expected = probe.Matrix[i][j];
-                var oracle = NetpolCaseRunner.Cell(evaluator, endpoints[i], endpoints[j], Protocol.Tcp, probe.Port);
+                var oracle = NetpolCaseRunner.Cell(evaluator, endpoints[i], endpoints[j], protocol, probe.Port);
                 var got = real[i, j] ? NetpolCaseRunner.Allowed : NetpolCaseRunner.Denied;
                 if (got != expected || got != oracle)
                 {
-                    lines.Add($"TCP {probe.Port} {pods[i].Key} -> {pods[j].Key}: real {got}, expected {expected}, oracle {oracle}");
+                    lines.Add($"{probe.Protocol} {probe.Port} {pods[i].Key} -> {pods[j].Key}: real {got}, expected {expected}, oracle {oracle}");
                 }
             }
         }
         return lines;
     }
 
-    /// <summary>The numeric port, or the destination's port of that name; null when it serves no such TCP port.</summary>
+    /// <summary>The numeric port, or the destination's port of that name; null when it serves no such port.</summary>
     private static int? PortOn(PodEndpoint destination, CaseProbe probe) =>
         !probe.Port.IsString
             ? probe.Port.Number
-            : destination.FindNamedPort(probe.Port.Text) is { } named && named.Protocol.Number == Protocol.Tcp.Number
+            : destination.FindNamedPort(probe.Port.Text) is { } named
+              && named.Protocol.Number == Protocol.Parse(probe.Protocol).Number
                 ? named.Port
                 : null;
 

@@ -13,10 +13,10 @@ public sealed class InProcessNftTests
     [Fact]
     public async Task Calico_and_multi_step_cases_reproduce_their_matrices_through_libnftables()
     {
-        using var node = new PolicyNode(inProcessNft: true, new NftDataplaneOptions { Ipv6Support = false });
+        using var node = PolicyNode.WithInProcessNft(new NftDataplaneOptions { Ipv6Support = false });
         var cases = NetpolCorpus.File.Cases
             .Where(c => c.Suite == "calico" || (c.Suite == "k8s-e2e" && c.Steps.Count > 1 && !NetpolCorpus.AliasedInitialLabels.Contains(c.Id)))
-            .Where(CorpusTraffic.HasTcpProbe)
+            .Where(CorpusTraffic.HasProbedTraffic)
             .ToList();
         var failures = new List<string>();
         foreach (var testCase in cases)
@@ -30,7 +30,7 @@ public sealed class InProcessNftTests
     [Fact]
     public void A_rejected_script_reports_nfts_error_and_changes_nothing()
     {
-        using var node = new PolicyNode(inProcessNft: true);
+        using var node = PolicyNode.WithInProcessNft();
 
         var run = node.Nft.Run("add table inet calico\nadd chain inet calico c\nadd rule inet calico c this is not nft\n");
 

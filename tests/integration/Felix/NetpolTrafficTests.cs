@@ -5,9 +5,9 @@ namespace CniNet.Tests.Integration.Felix;
 
 /// <summary>
 /// The network-policy corpus with real packets: each case's pods in network namespaces on one node, each step's
-/// ruleset written by the nftables dataplane (incrementally, from whatever the previous case left), every TCP probe
-/// matrix probed. All k8s-e2e cases with TCP probes and all calico cases run every time; cyclonus runs a sample by
-/// default and every case with <c>CNINET_FULL=1</c> (<c>./test.sh --full</c>).
+/// ruleset written by the nftables dataplane (incrementally, from whatever the previous case left), every TCP and UDP
+/// probe matrix probed. All k8s-e2e cases with TCP or UDP probes and all calico cases run every time; cyclonus runs a
+/// sample by default and every case with <c>CNINET_FULL=1</c> (<c>./test.sh --full</c>).
 /// </summary>
 public sealed class NetpolTrafficTests(PolicyNode node) : IClassFixture<PolicyNode>
 {
@@ -16,7 +16,7 @@ public sealed class NetpolTrafficTests(PolicyNode node) : IClassFixture<PolicyNo
     public static TheoryData<string> KubernetesAndCalicoCases()
     {
         var data = new TheoryData<string>();
-        foreach (var testCase in NetpolCorpus.File.Cases.Where(c => c.Suite is "k8s-e2e" or "calico" && CorpusTraffic.HasTcpProbe(c)))
+        foreach (var testCase in NetpolCorpus.File.Cases.Where(c => c.Suite is "k8s-e2e" or "calico" && CorpusTraffic.HasProbedTraffic(c)))
         {
             data.Add(testCase.Id);
         }
@@ -27,7 +27,7 @@ public sealed class NetpolTrafficTests(PolicyNode node) : IClassFixture<PolicyNo
     {
         var full = Environment.GetEnvironmentVariable("CNINET_FULL") == "1";
         var data = new TheoryData<string>();
-        var cases = NetpolCorpus.File.Cases.Where(c => c.Suite == "cyclonus" && CorpusTraffic.HasTcpProbe(c)).ToList();
+        var cases = NetpolCorpus.File.Cases.Where(c => c.Suite == "cyclonus" && CorpusTraffic.HasProbedTraffic(c)).ToList();
         for (var i = 0; i < cases.Count; i++)
         {
             if (full || i % CyclonusSampleEvery == 0) data.Add(cases[i].Id);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net.Sockets;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Corpus;
 using CniNet.Felix.Dataplane;
@@ -49,7 +50,7 @@ public sealed class NftFailureTests
     private static async Task<(bool FromXb, bool FromYa)> ReachXaAsync(PolicyNode node, ClusterState state)
     {
         var pods = Pods.Select(key => node.Pod(key, state.FindPod(key)!.Ip)).ToList();
-        var matrix = await PolicyNode.ProbeAsync(pods, _ => 80, CorpusTraffic.ConnectTimeout);
+        var matrix = await PolicyNode.ProbeAsync(pods, ProtocolType.Tcp, _ => 80, CorpusTraffic.ConnectTimeout);
         return (matrix[1, 0], matrix[2, 0]);
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Dataplane;
@@ -18,7 +19,7 @@ public sealed class PolicyNode : IDisposable
 {
     public const string NodeAddress = "192.168.50.1";
 
-    /// <summary>The ports every pod serves: the corpus probes 80 and 81.</summary>
+    /// <summary>The ports every pod serves over TCP and UDP: the corpus probes 80 and 81.</summary>
     public static readonly int[] ServedPorts = [80, 81];
 
     private readonly TestNamespaces _namespaces = new();
@@ -31,7 +32,7 @@ public sealed class PolicyNode : IDisposable
     {
     }
 
-    public PolicyNode(bool inProcessNft, NftDataplaneOptions? options = null)
+    private PolicyNode(bool inProcessNft, NftDataplaneOptions? options = null)
     {
         try
         {
@@ -50,6 +51,9 @@ public sealed class PolicyNode : IDisposable
             throw;
         }
     }
+
+    /// <summary>A node whose dataplane runs libnftables in this process instead of nft processes.</summary>
+    public static PolicyNode WithInProcessNft(NftDataplaneOptions? options = null) => new(inProcessNft: true, options);
 
     public NetworkNamespace Host { get; }
 
@@ -84,7 +88,8 @@ public sealed class PolicyNode : IDisposable
     /// Whether each (source, destination) pair connects, probed all at once; the port per destination, null where the
     /// destination does not serve it (left false, not probed).
     /// </summary>
-    public static async Task<bool[,]> ProbeAsync(IReadOnlyList<PolicyPod> pods, Func<int, int?> portOf, TimeSpan timeout)
+    public static async Task<bool[,]> ProbeAsync(
+        IReadOnlyList<PolicyPod> pods, ProtocolType protocol, Func<int, int?> portOf, TimeSpan timeout)
     {
         var probes = new List<Task<(int From, int To, bool Connected)>>();
         for (var i = 0; i < pods.Count; i++)
@@ -94,7 +99,7 @@ public sealed class PolicyNode : IDisposable
                 // A pod reaching its own address never leaves its namespace: no node dataplane sees it.
                 if (i == j || portOf(j) is not { } port) continue;
                 var (from, to) = (i, j);
-                probes.Add(Task.Run(async () => (from, to, await pods[from].ConnectsAsync(pods[to], port, timeout))));
+                probes.Add(Task.Run(async () => (from, to, await pods[from].ReachesAsync(pods[to], protocol, port, timeout))));
             }
         }
         var matrix = new bool[pods.Count, pods.Count];

@@ -5,12 +5,13 @@ using CniNet.Linux;
 namespace CniNet.Tests.Integration.Felix;
 
 /// <summary>
-/// A pod of a <see cref="PolicyNode"/>: its namespace, address and host-side interface, with TCP listeners on the
-/// corpus' ports opened inside its namespace and served by this process (accept, then close).
+/// A pod of a <see cref="PolicyNode"/>: its namespace, address and host-side interface, with a TCP listener and a UDP
+/// echo socket on each of the corpus' ports, opened inside its namespace and served by this process (TCP: accept,
+/// then close; UDP: send each datagram back).
 /// </summary>
 public sealed class PolicyPod : IDisposable
 {
-    private readonly List<Socket> _listeners = [];
+    private readonly List<Socket> _sockets = [];
 
     public PolicyPod(string key, IPAddress ip, NetworkNamespace ns, string hostInterface, IEnumerable<int> ports)
     {
@@ -23,8 +24,12 @@ public sealed class PolicyPod : IDisposable
             var listener = ns.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
             listener.Bind(new IPEndPoint(IPAddress.Any, port));
             listener.Listen(512);
-            _listeners.Add(listener);
-            _ = ServeAsync(listener);
+            _sockets.Add(listener);
+            _ = ServeTcpAsync(listener);
+            var echo = ns.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+            echo.Bind(new IPEndPoint(IPAddress.Any, port));
+            _sockets.Add(echo);
+            _ = ServeUdpAsync(echo);
         }
     }
 
@@ -37,17 +42,25 @@ public sealed class PolicyPod : IDisposable
     public string HostInterface { get; }
 
     /// <summary>
-    /// Whether a TCP connection from this pod to <paramref name="destination"/>:<paramref name="port"/> completes
-    /// within <paramref name="timeout"/>. A policy drop is silent, so it shows as the timeout; anything else (a
-    /// refusal, an unreachable route) is a broken harness, not a verdict, and throws.
+    /// Whether this pod reaches <paramref name="destination"/>:<paramref name="port"/> within
+    /// <paramref name="timeout"/>: a TCP connection completes, or a UDP datagram comes back from the echo socket. A
+    /// policy drop is silent, so it shows as the timeout; anything else (a refusal, an unreachable route) is a broken
+    /// harness, not a verdict, and throws.
     /// </summary>
-    public async Task<bool> ConnectsAsync(PolicyPod destination, int port, TimeSpan timeout)
+    public async Task<bool> ReachesAsync(PolicyPod destination, ProtocolType protocol, int port, TimeSpan timeout)
     {
-        using var socket = Namespace.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        var udp = protocol == ProtocolType.Udp;
+        using var socket = Namespace.Run(() =>
+            new Socket(AddressFamily.InterNetwork, udp ? SocketType.Dgram : SocketType.Stream, protocol));
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
             await socket.ConnectAsync(new IPEndPoint(destination.Ip, port), deadline.Token);
+            if (udp)
+            {
+                await socket.SendAsync(new byte[] { 1 }, SocketFlags.None, deadline.Token);
+                await socket.ReceiveAsync(new byte[16], SocketFlags.None, deadline.Token);
+            }
             return true;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -58,10 +71,10 @@ public sealed class PolicyPod : IDisposable
 
     public void Dispose()
     {
-        foreach (var listener in _listeners) listener.Dispose();
+        foreach (var socket in _sockets) socket.Dispose();
     }
 
-    private static async Task ServeAsync(Socket listener)
+    private static async Task ServeTcpAsync(Socket listener)
     {
         try
         {
@@ -73,6 +86,23 @@ public sealed class PolicyPod : IDisposable
         catch (Exception e) when (e is ObjectDisposedException or SocketException)
         {
             // The listener was closed with its pod.
+        }
+    }
+
+    private static async Task ServeUdpAsync(Socket echo)
+    {
+        var buffer = new byte[64];
+        try
+        {
+            while (true)
+            {
+                var received = await echo.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0));
+                await echo.SendToAsync(buffer.AsMemory(0, received.ReceivedBytes), SocketFlags.None, received.RemoteEndPoint);
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            // The socket was closed with its pod.
         }
     }
 }
