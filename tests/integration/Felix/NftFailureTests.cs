@@ -103,19 +103,27 @@ public sealed class NftFailureTests
         Assert.Equal((false, true), await ReachXaAsync(node, fromYa));
     }
 
-    [Fact]
-    public async Task A_policy_with_an_invalid_selector_never_reaches_the_kernel()
+    [Theory]
+    [InlineData("invalid selector")]
+    [InlineData("unknown tier")]
+    public async Task A_policy_that_does_not_compile_never_reaches_the_kernel(string fault)
     {
         using var node = new PolicyNode();
         var fromXb = OnlyFrom("pod == 'b'");
         Assert.True(node.Dataplane.Apply(fromXb, node.Endpoints(fromXb)).Succeeded);
         var calls = node.Dataplane.Calls;
-        var invalid = fromXb.WithGlobalNetworkPolicy(Policy("projectcalico.org/namespace == 'x' && pod == 'a'", "pod == "));
+        var bad = Policy("projectcalico.org/namespace == 'x' && pod == 'a'", fault == "invalid selector" ? "pod == " : "pod == 'b'");
+        bad.Metadata.Name = "bad";
+        if (fault == "unknown tier") bad.Spec.Tier = "no-such-tier";
+        var invalid = fromXb.WithGlobalNetworkPolicy(bad);
 
-        Assert.Throws<SelectorParseException>(() => node.Dataplane.Apply(invalid, node.Endpoints(invalid)));
+        var error = Assert.ThrowsAny<Exception>(() => node.Dataplane.Apply(invalid, node.Endpoints(invalid)));
 
+        Assert.True(error is SelectorParseException || error.Message.Contains("tier 'no-such-tier', which does not exist"), error.Message);
         Assert.Equal(calls, node.Dataplane.Calls);
         Assert.Equal((true, false), await ReachXaAsync(node, fromXb));
+        // The dataplane goes on from the state it had: nothing to write for it.
+        Assert.True(node.Dataplane.Apply(fromXb, node.Endpoints(fromXb)).Unchanged);
     }
 
     [Fact]
