@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, publishes the Native-AOT executables, runs every test project.
 #   ./test.sh          everything that fits the CI budget
-#   ./test.sh --full   also the long suites (none yet beyond the default)
+#   ./test.sh --full   also the long suites: every cyclonus case with real traffic (CNINET_FULL=1)
 set -euo pipefail
 cd "$(dirname "$0")"
+[ "${1:-}" = --full ] && export CNINET_FULL=1
 scripts/install-deps.sh
 scripts/build.sh
 export CNINET_BIN="$PWD/out/bin"

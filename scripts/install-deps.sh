@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need on a fresh Debian 12 machine with the .NET SDK (idempotent).
 #   build: clang and zlib for Native AOT
-#   tests and demo: iproute2 and ping in network namespaces; the real runtimes that drive our plugins (containerd +
+#   tests and demo: iproute2 and ping in network namespaces; nft for Felix's nftables dataplane; the real runtimes that drive our plugins (containerd +
 #   runc, podman with its CNI backend), Debian's reference CNI plugins (ptp, host-local) and a static busybox for images;
 #   etcd for the etcdv3 backend's tests, which start their own members on private loopback ports
 #   BIRD 2 for the BGP speaker's interop tests, which start their own BIRD in test namespaces (never the service)
@@ -13,6 +13,7 @@ command -v python3 >/dev/null || need+=(python3)
 command -v ip >/dev/null || need+=(iproute2)
 command -v ping >/dev/null || need+=(iputils-ping)
 command -v nsenter >/dev/null || need+=(util-linux)
+command -v nft >/dev/null || need+=(nftables)
 command -v curl >/dev/null || need+=(curl)
 command -v containerd >/dev/null || need+=(containerd)
 command -v runc >/dev/null || need+=(runc)

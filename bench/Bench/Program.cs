@@ -10,6 +10,7 @@ return name switch
     "ipam-scale" => await IpamBenchmarks.ScaleAsync(options),
     "cni-latency" => await CniLatencyBenchmark.RunAsync(options),
     "etcd-contention" => await EtcdContentionBenchmark.RunAsync(options),
+    "felix-update" => await FelixUpdateBenchmark.RunAsync(options),
     _ => Usage(),
 };
 
@@ -19,6 +20,7 @@ static int Usage()
     Console.Error.WriteLine("       bench/run.sh ipam-scale [--nodes N] [--pods-per-node N] [--workers N]");
     Console.Error.WriteLine("       bench/run.sh cni-latency [--pairs N]");
     Console.Error.WriteLine("       bench/run.sh etcd-contention [--nodes N] [--pods-per-node N] [--rounds N]");
+    Console.Error.WriteLine("       bench/run.sh felix-update [--endpoints N] [--rules N] [--rounds N] [--executor process|library] [--ipv6 on|off]");
     return 2;
 }
 
@@ -38,6 +40,8 @@ namespace CniNet.Bench
         }
 
         public int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+        public string String(string name, string fallback) => values.GetValueOrDefault(name, fallback);
     }
 
     internal sealed class TempDir : IDisposable

@@ -37,19 +37,14 @@ public static class NetpolCaseRunner
     {
         try
         {
-            var state = InitialState(testCase);
-            var containers = testCase.Initial.Pods.FirstOrDefault()?.Ports;
-            for (var s = 0; s < testCase.Steps.Count; s++)
+            var s = 0;
+            foreach (var state in StepStates(testCase))
             {
-                var step = testCase.Steps[s];
-                foreach (var action in step.Actions)
-                {
-                    state = Apply(state, action, containers);
-                }
+                var step = testCase.Steps[s++];
                 var evaluator = new PolicyEvaluator(state);
                 for (var p = 0; p < step.Probes.Count; p++)
                 {
-                    if (Compare(evaluator, step.Probes[p], testCase.IgnoreLoopback, s + 1, p + 1) is { } mismatch)
+                    if (Compare(evaluator, step.Probes[p], testCase.IgnoreLoopback, s, p + 1) is { } mismatch)
                     {
                         return new CaseResult(testCase.Id, testCase.Suite, mismatch, null);
                     }
@@ -62,6 +57,24 @@ public static class NetpolCaseRunner
                                       or SelectorParseException or OverflowException)
         {
             return new CaseResult(testCase.Id, testCase.Suite, null, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The cluster state each step probes, in step order: the initial cluster with every action up to and including
+    /// that step's applied (actions are cumulative). Lazy: a bad action throws when its step is reached.
+    /// </summary>
+    public static IEnumerable<ClusterState> StepStates(NetpolCase testCase)
+    {
+        var state = InitialState(testCase);
+        var containers = testCase.Initial.Pods.FirstOrDefault()?.Ports;
+        foreach (var step in testCase.Steps)
+        {
+            foreach (var action in step.Actions)
+            {
+                state = Apply(state, action, containers);
+            }
+            yield return state;
         }
     }
 

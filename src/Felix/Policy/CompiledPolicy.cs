@@ -19,6 +19,9 @@ internal sealed class CompiledPolicy(
 {
     public string Name => name;
 
+    /// <summary>Unique among all policies: tier membership aside, Calico names a policy by kind, namespace and name.</summary>
+    public string Key => TieKey;
+
     /// <summary>Order ascending, no order as +Inf; ties on "name/namespace/kind" (Felix's <c>PolKVLess</c>).</summary>
     public static int Compare(CompiledPolicy a, CompiledPolicy b)
     {
@@ -28,7 +31,8 @@ internal sealed class CompiledPolicy(
 
     private double OrderKey => order ?? double.PositiveInfinity;
 
-    private string TieKey => $"{name}/{ns}/{kind}";
+    // Compared on every sort of a tier: built once.
+    private string TieKey { get; } = $"{name}/{ns}/{kind}";
 
     public bool Governs(PolicyDirection direction) =>
         direction == PolicyDirection.Ingress ? governsIngress : governsEgress;

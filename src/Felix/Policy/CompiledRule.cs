@@ -15,6 +15,20 @@ internal sealed class CompiledRule(
 {
     public string Action => action;
 
+    public int? IpVersion => ipVersion;
+
+    public Protocol? Protocol => protocol;
+
+    public Protocol? NotProtocol => notProtocol;
+
+    public ICMPFields? Icmp => icmp;
+
+    public ICMPFields? NotIcmp => notIcmp;
+
+    public EntityMatcher Source => source;
+
+    public EntityMatcher Destination => destination;
+
     public bool Matches(Packet packet, IpSetIndex index)
     {
         if (ipVersion is { } version && version != packet.IpVersion)

@@ -19,6 +19,18 @@ internal sealed class EntityMatcher(
 {
     public static EntityMatcher Any { get; } = new(SelectorConjunction.None, null, [], [], [], []);
 
+    public SelectorConjunction Selector => selector;
+
+    public SelectorConjunction? NotSelector => notSelector;
+
+    public ImmutableArray<Cidr> Nets => nets;
+
+    public ImmutableArray<Cidr> NotNets => notNets;
+
+    public ImmutableArray<Port> Ports => ports;
+
+    public ImmutableArray<Port> NotPorts => notPorts;
+
     public bool Matches(IPAddress address, ushort? port, Protocol protocol, IpSetIndex index)
     {
         if (!nets.IsEmpty && !nets.Any(net => net.Contains(address)))

@@ -27,39 +27,51 @@ internal static class PolicyCompiler
             ["kube-baseline"] = (10_000_000, true),
         });
 
-    public static IpSetIndex CompileIpSets(ClusterState state)
+    public static IpSetIndex CompileIpSets(ClusterState state) => new([.. MemberSources(state).Select(source => source.Build())]);
+
+    /// <summary>
+    /// Every IP-set member of the state (pods, network sets, global network sets) with a stable id and the objects it
+    /// is derived from, so that an incremental consumer rebuilds only members whose objects changed.
+    /// </summary>
+    public static IEnumerable<IpSetMemberSource> MemberSources(ClusterState state)
     {
-        var members = ImmutableArray.CreateBuilder<IpSetMember>();
         foreach (var pod in state.Pods)
         {
-            members.Add(new IpSetMember(
-                CalicoLabels.ForPod(pod, NamespaceLabels(state, pod.Namespace)), [Cidr.Host(pod.Ip)], pod.Ports));
+            var nsLabels = NamespaceLabels(state, pod.Namespace);
+            yield return new IpSetMemberSource($"pod/{pod.Key}", pod, nsLabels,
+                () => new IpSetMember(CalicoLabels.ForPod(pod, nsLabels), [Cidr.Host(pod.Ip)], pod.Ports));
         }
         foreach (var set in state.NetworkSets)
         {
             var ns = set.Metadata.Namespace ?? throw new ArgumentException($"NetworkSet {set.Metadata.Name} has no namespace");
-            members.Add(new IpSetMember(
-                CalicoLabels.ForNetworkSet(ns, set.Metadata.Labels, NamespaceLabels(state, ns)), ParseNets(set.Spec.Nets), []));
+            var nsLabels = NamespaceLabels(state, ns);
+            yield return new IpSetMemberSource($"networkset/{ns}/{set.Metadata.Name}", set, nsLabels,
+                () => new IpSetMember(CalicoLabels.ForNetworkSet(ns, set.Metadata.Labels, nsLabels), ParseNets(set.Spec.Nets), []));
         }
         foreach (var set in state.GlobalNetworkSets)
         {
-            members.Add(new IpSetMember(
-                ImmutableDictionary.CreateRange(StringComparer.Ordinal, set.Metadata.Labels ?? []), ParseNets(set.Spec.Nets), []));
+            yield return new IpSetMemberSource($"globalnetworkset/{set.Metadata.Name}", set, null,
+                () => new IpSetMember(
+                    ImmutableDictionary.CreateRange(StringComparer.Ordinal, set.Metadata.Labels ?? []), ParseNets(set.Spec.Nets), []));
         }
-        return new IpSetIndex(members.ToImmutable());
     }
 
-    public static ImmutableArray<CompiledTier> CompileTiers(ClusterState state)
+    /// <summary>The tiers in order with their policies in order; <paramref name="cache"/> keeps unchanged policies compiled.</summary>
+    public static ImmutableArray<CompiledTier> CompileTiers(ClusterState state, PolicyCache? cache = null)
     {
+        cache?.Begin();
         var policies = new List<(string Tier, CompiledPolicy Policy)>();
         foreach (var k8s in state.KubernetesPolicies)
         {
-            var converted = KubernetesPolicyConverter.Convert(k8s);
-            policies.Add((TierOf(converted.Spec.Tier), CompileNetworkPolicy(KindKubernetesNetworkPolicy, converted)));
+            policies.Add(Compile(cache, k8s, () =>
+            {
+                var converted = KubernetesPolicyConverter.Convert(k8s);
+                return (TierOf(converted.Spec.Tier), CompileNetworkPolicy(KindKubernetesNetworkPolicy, converted));
+            }));
         }
         foreach (var policy in state.NetworkPolicies)
         {
-            policies.Add((TierOf(policy.Spec.Tier), CompileNetworkPolicy(KindNetworkPolicy, policy)));
+            policies.Add(Compile(cache, policy, () => (TierOf(policy.Spec.Tier), CompileNetworkPolicy(KindNetworkPolicy, policy))));
         }
         foreach (var policy in state.GlobalNetworkPolicies)
         {
@@ -69,9 +81,9 @@ internal static class PolicyCompiler
                 continue;
             }
             var spec = policy.Spec;
-            policies.Add((TierOf(spec.Tier), CompilePolicy(
+            policies.Add(Compile(cache, policy, () => (TierOf(spec.Tier), CompilePolicy(
                 KindGlobalNetworkPolicy, policy.Metadata.Name, ns: null, spec.Order, spec.Selector, spec.NamespaceSelector,
-                spec.ServiceAccountSelector, spec.Types, spec.Ingress, spec.Egress)));
+                spec.ServiceAccountSelector, spec.Types, spec.Ingress, spec.Egress))));
         }
 
         var tiers = ImmutableArray.CreateBuilder<CompiledTier>();
@@ -83,8 +95,13 @@ internal static class PolicyCompiler
             tiers.Add(new CompiledTier(group.Key, order, defaultPass, [.. ordered]));
         }
         tiers.Sort(CompiledTier.Compare);
+        cache?.Complete();
         return tiers.ToImmutable();
     }
+
+    private static (string Tier, CompiledPolicy Policy) Compile(
+        PolicyCache? cache, object resource, Func<(string Tier, CompiledPolicy Policy)> compile) =>
+        cache is null ? compile() : cache.GetOrAdd(resource, compile);
 
     private static CompiledPolicy CompileNetworkPolicy(string kind, NetworkPolicy policy)
     {

@@ -13,6 +13,9 @@ internal sealed class SelectorConjunction(ImmutableArray<Selector> parts)
 
     public bool IsEmpty => parts.IsEmpty;
 
+    /// <summary>The canonical text of every part, ANDed: equal texts select the same members, so they share an IP set.</summary>
+    public override string ToString() => string.Join(" && ", parts.Select(part => part.ToString()));
+
     public bool Matches(IReadOnlyDictionary<string, string> labels)
     {
         foreach (var part in parts)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
 using CniNet.Linux;
 using Xunit;
 
@@ -22,7 +21,6 @@ public sealed class PodConnectivityTests
         var podLinks = namespaces.Netlink(pod);
         var podIp = IPAddress.Parse("10.65.3.7");
         var hostIp = IPAddress.Parse("10.99.0.1");
-        var gateway = IPAddress.Parse("169.254.1.1");
 
         // The host's own uplink with its address and default route. Proxy ARP answers only for destinations the
         // host routes out of another interface than the one asking, so the host needs somewhere else to route.
@@ -33,23 +31,8 @@ public sealed class PodConnectivityTests
         hostLinks.AddAddress(uplink, hostIp, 24);
         hostLinks.AddRoute(new RouteSpec(IPAddress.Any, 0) { Gateway = IPAddress.Parse("10.99.0.254"), OutputInterface = uplink });
 
-        hostLinks.CreateVethPair("cali3f2a9c1d0e7", "eth0", pod, 1500, PhysicalAddress.Parse("ee:ee:ee:ee:ee:ee"));
-        var hostEnd = hostLinks.GetLink("cali3f2a9c1d0e7")!.Index;
-        var podEnd = podLinks.GetLink("eth0")!.Index;
-        host.Run(() =>
-        {
-            Sysctl.Write("net/ipv4/ip_forward", "1");
-            Sysctl.Write("net/ipv4/conf/cali3f2a9c1d0e7/proxy_arp", "1");
-            // Without this the kernel delays proxy ARP replies by up to 0.8 s (neigh proxy_delay), as Calico also avoids.
-            Sysctl.Write("net/ipv4/neigh/cali3f2a9c1d0e7/proxy_delay", "0");
-        });
-        hostLinks.SetLinkUp(hostEnd);
-        podLinks.SetLinkUp(podEnd);
-        podLinks.SetLinkUp(podLinks.GetLink("lo")!.Index);
-        podLinks.AddAddress(podEnd, podIp, 32);
-        podLinks.AddRoute(new RouteSpec(gateway, 32) { OutputInterface = podEnd, Scope = RouteScope.Link });
-        podLinks.AddRoute(new RouteSpec(IPAddress.Any, 0) { Gateway = gateway, OutputInterface = podEnd });
-        hostLinks.AddRoute(new RouteSpec(podIp, 32) { OutputInterface = hostEnd, Scope = RouteScope.Link });
+        host.Run(() => Sysctl.Write("net/ipv4/ip_forward", "1"));
+        CalicoPodWiring.Wire(host, hostLinks, pod, podLinks, "cali3f2a9c1d0e7", podIp);
 
         var (exitCode, stdout, stderr) = TestNamespaces.Exec(pod, "ping", "-c1", "-W1", hostIp.ToString());
 

@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using CniNet.Felix.Policy;
+
+namespace CniNet.Felix.Dataplane;
+
+/// <summary>
+/// One named set kept up to date member by member: what each IP-set member contributes to it, and the nft set built
+/// from those contributions, rebuilt only after a contribution changed.
+/// </summary>
+internal sealed class TrackedSet(SetRequest request)
+{
+    private readonly Dictionary<string, ImmutableArray<string>> _contributions = new(StringComparer.Ordinal);
+    private NftSet? _built;
+
+    /// <summary>Records what member <paramref name="id"/> contributes now (nothing when it is gone).</summary>
+    public void Update(string id, IpSetMember? member)
+    {
+        var contribution = member is null ? [] : Contribution(member);
+        if (contribution.IsEmpty)
+        {
+            if (_contributions.Remove(id)) _built = null;
+        }
+        else if (!_contributions.TryGetValue(id, out var old) || !old.SequenceEqual(contribution))
+        {
+            _contributions[id] = contribution;
+            _built = null;
+        }
+    }
+
+    public NftSet Current => _built ??= Build();
+
+    private ImmutableArray<string> Contribution(IpSetMember member)
+    {
+        if (!request.Selector.Matches(member.Labels))
+        {
+            return [];
+        }
+        if (request.PortName is not { } portName)
+        {
+            // Nets as CIDR text here; made disjoint across members when the set is built.
+            return [.. member.Nets.Where(net => net.Family == request.Family).Select(net => net.ToString())];
+        }
+        return
+        [
+            .. from named in member.NamedPorts
+               where named.Name == portName
+               from net in member.Nets
+               where net.Family == request.Family && net.HostBits == 0
+               select string.Create(CultureInfo.InvariantCulture, $"{net.NetworkAddress} . {named.Protocol.Number} . {named.Port}"),
+        ];
+    }
+
+    private NftSet Build()
+    {
+        var address = request.Family == 6 ? "ipv6_addr" : "ipv4_addr";
+        var all = _contributions.Values.SelectMany(c => c);
+        return request.PortName is null
+            ? new NftSet(address, Interval: true,
+                [.. CidrNormalizer.Disjoint(all.Select(Model.Net.Cidr.Parse)).Select(CidrNormalizer.Element)])
+            : new NftSet($"{address} . inet_proto . inet_service", Interval: false, [.. all]);
+    }
+}

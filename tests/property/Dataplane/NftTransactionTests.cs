@@ -1,0 +1,169 @@
+using CniNet.Felix.Calc;
+using CniNet.Felix.Dataplane;
+using CniNet.Model.Policy;
+using Xunit;
+using static CniNet.Tests.Property.Policy.PolicyFixtures;
+
+namespace CniNet.Tests.Property.Dataplane;
+
+/// <summary>
+/// What the nftables dataplane writes per batch, without a kernel: the first batch rebuilds the table, later batches
+/// write only the difference from the model of what was written, and a failure makes the next write a rebuild.
+/// </summary>
+public sealed class NftTransactionTests
+{
+    private const string XA = "projectcalico.org/namespace == 'x' && pod == 'a'";
+
+    // Local pods: x/a and x/b; the rest of the cluster is remote (members of sets only).
+    private static readonly WorkloadInterface[] Local =
+        [new("x/a", "cali0000000x0a"), new("x/b", "cali0000000x0b")];
+
+    private static ClusterState WithPolicy(string allowFrom) =>
+        Cluster().WithGlobalNetworkPolicy(Gnp("to-xa", "default", 10, XA, Allow(allowFrom)));
+
+    [Fact]
+    public void First_batch_rebuilds_the_table_in_one_transaction()
+    {
+        var nft = new RecordingNft();
+        var result = new NftablesDataplane(nft).Apply(WithPolicy("pod == 'b'"), Local);
+
+        Assert.True(result.Succeeded);
+        Assert.True(result.FullRewrite);
+        var lines = nft.Lines(0);
+        Assert.Equal(["add table inet calico", "delete table inet calico", "add table inet calico"], lines[..3]);
+        Assert.Contains(lines, l => l.StartsWith("add element inet calico to-wl { \"cali0000000x0a\" : goto tw-cali0000000x0a", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("add rule inet calico tw-cali0000000x0a meta mark & 0x00020000 == 0 counter jump pi-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Same_state_again_runs_nothing()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft);
+        dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+
+        var again = dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+
+        Assert.True(again.Unchanged);
+        Assert.Single(nft.Scripts);
+    }
+
+    [Fact]
+    public void One_changed_rule_rewrites_only_its_policy_chain()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft);
+        var state = WithPolicy("pod == 'b'");
+        dataplane.Apply(state, Local);
+
+        var changed = Cluster().WithGlobalNetworkPolicy(Gnp("to-xa", "default", 10, XA,
+            new Rule { Action = Rule.ActionAllow, Protocol = Protocol.Tcp, Source = new() { Selector = "pod == 'b'" },
+                Destination = new() { Ports = [Port.Single(8080)] } }));
+        var result = dataplane.Apply(changed, Local);
+
+        Assert.Equal(1, result.ChainsWritten);
+        Assert.False(result.FullRewrite);
+        var lines = nft.Lines(1);
+        var flushed = Assert.Single(lines, l => l.StartsWith("flush chain", StringComparison.Ordinal));
+        Assert.StartsWith("flush chain inet calico pi-", flushed);
+        Assert.DoesNotContain(lines, l => l.StartsWith("add chain", StringComparison.Ordinal) || l.StartsWith("delete", StringComparison.Ordinal));
+        Assert.All(lines.Where(l => l.StartsWith("add rule", StringComparison.Ordinal)), l => Assert.Contains("th dport 8080", l));
+    }
+
+    [Fact]
+    public void A_remote_pod_joining_a_selector_is_one_set_element()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft);
+        dataplane.Apply(WithPolicy("role == 'client'"), Local);
+
+        var result = dataplane.Apply(WithPolicy("role == 'client'").WithPodLabelsAdded("z/c", [new("role", "client")]), Local);
+
+        Assert.Equal(0, result.ChainsWritten);
+        var line = Assert.Single(nft.Lines(1));
+        Assert.Matches(@"^add element inet calico s4-[0-9a-f]{16} \{ 192\.168\.3\.30 \}$", line);
+    }
+
+    [Fact]
+    public void Removing_a_local_pod_deletes_its_map_elements_before_its_chains()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft);
+        dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+
+        dataplane.Apply(WithPolicy("pod == 'b'"), Local[..1]);
+
+        var lines = nft.Lines(1).ToList();
+        var element = lines.FindIndex(l => l.StartsWith("delete element inet calico to-wl { \"cali0000000x0b\" }", StringComparison.Ordinal));
+        var chain = lines.FindIndex(l => l == "delete chain inet calico tw-cali0000000x0b");
+        Assert.InRange(element, 0, chain - 1);
+        Assert.Contains("flush chain inet calico tw-cali0000000x0b", lines[..chain]);
+    }
+
+    [Fact]
+    public void Overlapping_nets_are_written_without_overlap()
+    {
+        var state = Cluster()
+            .WithGlobalNetworkSet(new GlobalNetworkSet
+            {
+                Metadata = new() { Name = "wide", Labels = new() { ["role"] = "client" } },
+                Spec = new GlobalNetworkSetSpec { Nets = ["192.168.0.0/16", "10.0.0.0/8", "10.1.0.0/16"] },
+            })
+            .WithPodLabelsAdded("z/c", [new("role", "client")])
+            .WithGlobalNetworkPolicy(Gnp("to-xa", "default", 10, XA, Allow("role == 'client'")));
+        var nft = new RecordingNft();
+
+        new NftablesDataplane(nft).Apply(state, Local);
+
+        Assert.Contains(nft.Lines(0), l => l.EndsWith("{ 10.0.0.0/8, 192.168.0.0/16 }", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void After_a_failed_transaction_the_retry_rebuilds_the_table()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft);
+        dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+        nft.FailNext = 1;
+
+        var failed = dataplane.Apply(WithPolicy("pod == 'c'"), Local);
+
+        Assert.False(failed.Succeeded);
+        Assert.Contains("No such file or directory", failed.Error);
+        Assert.False(dataplane.InSync);
+        Assert.Equal(1, dataplane.Failures);
+
+        var retried = dataplane.Retry();
+
+        Assert.True(retried.Succeeded);
+        Assert.True(retried.FullRewrite);
+        Assert.True(dataplane.InSync);
+        Assert.Equal(nft.Scripts[0].Split('\n')[..3], nft.Lines(2)[..3]);
+    }
+
+    [Fact]
+    public void Resync_rewrites_the_whole_table_from_the_last_batch()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft);
+        Assert.True(dataplane.Resync().Unchanged);
+        dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+
+        var resynced = dataplane.Resync();
+
+        Assert.True(resynced.FullRewrite);
+        Assert.Equal(nft.Scripts[0], nft.Scripts[1]);
+        Assert.True(dataplane.Apply(WithPolicy("pod == 'b'"), Local).Unchanged);
+    }
+
+    [Fact]
+    public void Without_ipv6_support_only_ipv4_rules_and_sets_are_written()
+    {
+        var nft = new RecordingNft();
+        new NftablesDataplane(nft, new NftDataplaneOptions { Ipv6Support = false }).Apply(WithPolicy("pod == 'b'"), Local);
+
+        var lines = nft.Lines(0);
+        Assert.Contains(lines, l => l.Contains("ip saddr @s4-", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("ip6 ", StringComparison.Ordinal) || l.Contains(" s6-", StringComparison.Ordinal));
+    }
+}
