@@ -10,6 +10,7 @@ return name switch
     "ipam-scale" => await IpamBenchmarks.ScaleAsync(options),
     "cni-latency" => await CniLatencyBenchmark.RunAsync(options),
     "etcd-contention" => await EtcdContentionBenchmark.RunAsync(options),
+    "bgp-convergence" => await BgpConvergenceBenchmark.RunAsync(options),
     _ => Usage(),
 };
 
@@ -19,6 +20,7 @@ static int Usage()
     Console.Error.WriteLine("       bench/run.sh ipam-scale [--nodes N] [--pods-per-node N] [--workers N]");
     Console.Error.WriteLine("       bench/run.sh cni-latency [--pairs N]");
     Console.Error.WriteLine("       bench/run.sh etcd-contention [--nodes N] [--pods-per-node N] [--rounds N]");
+    Console.Error.WriteLine("       bench/run.sh bgp-convergence [--prefixes N]");
     return 2;
 }
 
