@@ -45,7 +45,7 @@ internal static class BgpConvergenceBenchmark
             var session = speaker.Sessions.Single();
             await WaitAsync(() => Task.FromResult(session.State == BgpSessionState.Established));
             var clock = Stopwatch.StartNew();
-            await WaitAsync(async () => (await speaker.RoutesAsync()).Count >= n);
+            await WaitAsync(() => Task.FromResult(speaker.RouteCount >= n));
             oursRib = clock.Elapsed.TotalSeconds;
             await WaitAsync(() => Task.FromResult(KernelCount(ourHost, BgpSpeakerOptions.DefaultRouteProtocol.ToString()) >= n));
             oursKernel = clock.Elapsed.TotalSeconds;
