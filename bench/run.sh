@@ -5,6 +5,7 @@
 #   cni-latency [--pairs N]          (root; our AOT plugins against Debian's ptp + host-local)
 #   etcd-contention [--nodes N] [--pods-per-node N] [--rounds N]   (starts a private etcd on loopback: /usr/bin/etcd)
 #   felix-update [--endpoints N] [--rules N] [--rounds N] [--executor process|library] [--ipv6 on|off]   (root; the nftables dataplane in a node namespace)
+#   bgp-convergence [--prefixes N]   (root; BIRD 2 in network namespaces on a bridge)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name="${1:?usage: bench/run.sh NAME [ARGS]}"
@@ -12,11 +13,12 @@ case "$name" in
   ipam-throughput|ipam-scale) ;;
   etcd-contention) [ -x /usr/bin/etcd ] || scripts/install-deps.sh ;;
   felix-update) command -v nft >/dev/null || scripts/install-deps.sh ;;
+  bgp-convergence) command -v bird >/dev/null || scripts/install-deps.sh ;;
   cni-latency)
     scripts/install-deps.sh
     scripts/build.sh
     export CNINET_BIN="$PWD/out/bin" ;;
-  *) echo "unknown benchmark: $name (ipam-throughput, ipam-scale, cni-latency, etcd-contention, felix-update)" >&2; exit 2 ;;
+  *) echo "unknown benchmark: $name (ipam-throughput, ipam-scale, cni-latency, etcd-contention, felix-update, bgp-convergence)" >&2; exit 2 ;;
 esac
 dotnet build bench/Bench/Bench.csproj -c Release -nologo -v quiet -o out/bench >/dev/null
 exec dotnet out/bench/cninet-bench.dll "$@"

@@ -11,6 +11,7 @@ return name switch
     "cni-latency" => await CniLatencyBenchmark.RunAsync(options),
     "etcd-contention" => await EtcdContentionBenchmark.RunAsync(options),
     "felix-update" => await FelixUpdateBenchmark.RunAsync(options),
+    "bgp-convergence" => await BgpConvergenceBenchmark.RunAsync(options),
     _ => Usage(),
 };
 
@@ -21,6 +22,7 @@ static int Usage()
     Console.Error.WriteLine("       bench/run.sh cni-latency [--pairs N]");
     Console.Error.WriteLine("       bench/run.sh etcd-contention [--nodes N] [--pods-per-node N] [--rounds N]");
     Console.Error.WriteLine("       bench/run.sh felix-update [--endpoints N] [--rules N] [--rounds N] [--executor process|library] [--ipv6 on|off]");
+    Console.Error.WriteLine("       bench/run.sh bgp-convergence [--prefixes N]");
     return 2;
 }
 

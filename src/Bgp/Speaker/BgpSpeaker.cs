@@ -73,6 +73,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     /// <summary>The store revision of the last resync, where watches (re)start.</summary>
     private long _revision;
     private int _disposed;
+    private int _routeCount;
 
     private BgpSpeaker(string nodeName, IDatastore store, BgpSpeakerOptions options, KernelRoutes kernel)
     {
@@ -123,6 +124,9 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             _lock.Release();
         }
     }
+
+    /// <summary>How many prefixes have a learned best path; read without waiting for the RIB, for status and polling.</summary>
+    public int RouteCount => Volatile.Read(ref _routeCount);
 
     /// <summary>The best learned path of every prefix.</summary>
     public async Task<IReadOnlyList<RibPath>> RoutesAsync()
@@ -305,6 +309,8 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     {
         if (change is null) return;
         _dirty.Add(change.Prefix);
+        if (change.Old is null) Interlocked.Increment(ref _routeCount);
+        else if (change.New is null) Interlocked.Decrement(ref _routeCount);
         if (_blackholes.Contains(change.Prefix)) return;
         if (change.New is { } best) _kernel.Via(change.Prefix, best.NextHop);
         else _kernel.Remove(change.Prefix);

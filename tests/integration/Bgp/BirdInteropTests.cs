@@ -71,6 +71,7 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
                                           && Routes(node, "proto", "196").Contains("10.250.2.0/26 via 10.99.0.2 dev eth0"),
             "BIRD's static routes in our kernel", () => Routes(node));
         Assert.Contains((await speaker.RoutesAsync()), r => r.Prefix == Cidr.Parse("10.250.1.0/26") && r.NextHop.Equals(IPAddress.Parse("10.99.0.2")));
+        Assert.Equal(2, speaker.RouteCount);
 
         // BIRD withdraws one static route: gone from our kernel, the other stays.
         await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(bird.Socket)!, "bird.conf"),

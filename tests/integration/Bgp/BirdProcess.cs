@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CniNet.Linux;
-using CniNet.Tests.Integration.Linux;
 
 namespace CniNet.Tests.Integration.Bgp;
 
@@ -42,7 +41,7 @@ public sealed class BirdProcess : IDisposable
         var path = Path.Combine(directory, "bird.conf");
         await File.WriteAllTextAsync(path, config);
         var info = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "netns", "exec", TestNamespaces.NameOf(ns), "bird", "-f", "-c", path, "-s", Path.Combine(directory, "bird.ctl"), "-P", Path.Combine(directory, "bird.pid") })
+        foreach (var a in new[] { "netns", "exec", Path.GetFileName(ns.Path), "bird", "-f", "-c", path, "-s", Path.Combine(directory, "bird.ctl"), "-P", Path.Combine(directory, "bird.pid") })
             info.ArgumentList.Add(a);
         if (recovering) info.ArgumentList.Add("-R");
         var process = Process.Start(info)!;
