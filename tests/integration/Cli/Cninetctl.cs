@@ -26,9 +26,13 @@ public static class Cninetctl
     }
 
     /// <summary>The Kubernetes API a kubeconfig names (<c>DATASTORE_TYPE=kubernetes</c>, <c>KUBECONFIG</c>).</summary>
-    public static async Task<Result> RunOnKubernetesAsync(string kubeconfig, string stdin, params string[] args)
+    public static Task<Result> RunOnKubernetesAsync(string kubeconfig, string stdin, params string[] args) =>
+        RunWithAsync(new Dictionary<string, string?> { ["DATASTORE_TYPE"] = "kubernetes", ["KUBECONFIG"] = kubeconfig }, stdin, args);
+
+    /// <summary>cninetctl with <paramref name="environment"/> set over the test's own (null removes a variable).</summary>
+    public static async Task<Result> RunWithAsync(IReadOnlyDictionary<string, string?> environment, string stdin, params string[] args)
     {
-        using var process = Start(new Dictionary<string, string?> { ["DATASTORE_TYPE"] = "kubernetes", ["KUBECONFIG"] = kubeconfig }, stdin, args);
+        using var process = Start(environment, stdin, args);
         return await CompleteAsync(process);
     }
 
