@@ -56,6 +56,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// <summary>Requests answered so far, by method.</summary>
     public Dictionary<string, int> Requests { get; } = [];
 
+    /// <summary>The <c>labelSelector</c> of every list request, in order.</summary>
+    public List<string> LabelSelectors { get; } = [];
+
     public static Socket Loopback(IPAddress? address = null)
     {
         address ??= IPAddress.Loopback;
@@ -231,7 +234,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     {
         var limit = query.TryGetValue("limit", out var l) ? int.Parse(l, CultureInfo.InvariantCulture) : int.MaxValue;
         var after = query.GetValueOrDefault("continue");
-        var matching = _objects.Where(o => route.Contains(o.Key) && (after is null || string.CompareOrdinal(o.Key, after) > 0)).ToList();
+        var selector = query.GetValueOrDefault("labelSelector");
+        if (selector is not null) LabelSelectors.Add(selector);
+        var requirements = selector is null ? [] : Requirements(selector);
+        var matching = _objects.Where(o => route.Contains(o.Key) && (after is null || string.CompareOrdinal(o.Key, after) > 0)
+                                           && requirements.All(r => r(o.Value["metadata"]?["labels"] as JsonObject))).ToList();
         var page = matching.Take(limit).ToList();
         var meta = new JsonObject { ["resourceVersion"] = _revision.ToString(CultureInfo.InvariantCulture) };
         if (matching.Count > page.Count) meta["continue"] = page[^1].Key;
@@ -241,6 +248,41 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             ["items"] = new JsonArray(page.Select(p => (JsonNode)p.Value.DeepClone()).ToArray()),
         };
         return (200, list.ToJsonString());
+    }
+
+    /// <summary>Kubernetes' label-selector grammar: <c>k=v</c>, <c>k==v</c>, <c>k!=v</c>, <c>k in (a,b)</c>, <c>k notin (a,b)</c>, <c>k</c>, <c>!k</c>.</summary>
+    private static List<Func<JsonObject?, bool>> Requirements(string selector)
+    {
+        var parts = new List<string>();
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i <= selector.Length; i++)
+        {
+            if (i < selector.Length && selector[i] == '(') depth++;
+            else if (i < selector.Length && selector[i] == ')') depth--;
+            else if (i == selector.Length || (selector[i] == ',' && depth == 0))
+            {
+                parts.Add(selector[start..i].Trim());
+                start = i + 1;
+            }
+        }
+        static string? Value(JsonObject? labels, string key) => (string?)labels?[key];
+        return parts.Where(p => p.Length > 0).Select<string, Func<JsonObject?, bool>>(p =>
+        {
+            var set = System.Text.RegularExpressions.Regex.Match(p, @"^(\S+)\s+(in|notin)\s+\((.*)\)$");
+            if (set.Success)
+            {
+                var values = set.Groups[3].Value.Split(',').Select(v => v.Trim()).ToHashSet();
+                var key = set.Groups[1].Value;
+                return set.Groups[2].Value == "in"
+                    ? labels => Value(labels, key) is { } v && values.Contains(v)
+                    : labels => Value(labels, key) is not { } v || !values.Contains(v);
+            }
+            if (p.Contains("!=")) { var (k, v) = (p[..p.IndexOf("!=")], p[(p.IndexOf("!=") + 2)..]); return labels => Value(labels, k) != v; }
+            if (p.Contains('=')) { var (k, v) = (p[..p.IndexOf('=')], p[(p.LastIndexOf('=') + 1)..]); return labels => Value(labels, k) == v; }
+            if (p.StartsWith('!')) return labels => Value(labels, p[1..]) is null;
+            return labels => Value(labels, p) is not null;
+        }).ToList();
     }
 
     private (int, string) Create(Route route, JsonObject obj)

@@ -10,8 +10,12 @@ internal interface IKubeKind
 {
     Task<KvEntry?> GetAsync(ResourceKey key, CancellationToken ct);
 
-    /// <summary>Every object of the kind (in one namespace when given) and the list's resourceVersion.</summary>
-    Task<(List<KvEntry> Items, long Revision)> ListAsync(string? ns, CancellationToken ct);
+    /// <summary>
+    /// Every object of the kind (in one namespace when given) and the list's resourceVersion. A kind kept as objects of
+    /// its own asks the API server to filter by <paramref name="labelSelector"/> (Kubernetes' grammar); a view ignores
+    /// it, and the caller filters in any case.
+    /// </summary>
+    Task<(List<KvEntry> Items, long Revision)> ListAsync(string? ns, string? labelSelector, CancellationToken ct);
 
     Task<KvEntry> CreateAsync(WriteOp op, CancellationToken ct);
 

@@ -58,7 +58,7 @@ public sealed class KubernetesDatastore : IDatastore
             case GetOp get:
                 return await Kind(get.Key.Kind).GetAsync(get.Key, ct) is { } entry ? ([entry], 0) : ([], 0);
             case ListOp list:
-                var (items, revision) = await Kind(list.Kind).ListAsync(list.Namespace, ct);
+                var (items, revision) = await Kind(list.Kind).ListAsync(list.Namespace, list.Labels?.ToKubernetesLabelSelector(), ct);
                 var selected = items
                     .Where(e => list.Namespace is null || e.Key.Namespace == list.Namespace)
                     .Where(e => list.NamePrefix is null || e.Key.Name.StartsWith(list.NamePrefix, StringComparison.Ordinal))

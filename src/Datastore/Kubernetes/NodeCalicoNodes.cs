@@ -28,7 +28,7 @@ internal sealed class NodeCalicoNodes(KubeApiClient api) : IKubeKind
     public async Task<KvEntry?> GetAsync(ResourceKey key, CancellationToken ct) =>
         await api.SendAsync("GET", Nodes.ObjectPath(key with { Kind = Nodes.StoreKind }), null, ct, key: key, notFoundIsNull: true) is { } node ? FromNode(node) : null;
 
-    public async Task<(List<KvEntry> Items, long Revision)> ListAsync(string? ns, CancellationToken ct)
+    public async Task<(List<KvEntry> Items, long Revision)> ListAsync(string? ns, string? labelSelector, CancellationToken ct)
     {
         var (nodes, revision) = await new StoredObjects(api, Nodes).ListRawAsync(null, ct);
         return (nodes.Select(FromNode).ToList(), revision);

@@ -31,7 +31,7 @@ internal sealed class PodWorkloadEndpoints(KubeApiClient api, string interfacePr
         return pod is null ? null : FromPod(pod, parts.Endpoint) is { } entry && entry.Key == key ? entry : null;
     }
 
-    public async Task<(List<KvEntry> Items, long Revision)> ListAsync(string? ns, CancellationToken ct)
+    public async Task<(List<KvEntry> Items, long Revision)> ListAsync(string? ns, string? labelSelector, CancellationToken ct)
     {
         var (pods, revision) = await new StoredObjects(api, Pods).ListRawAsync(ns, ct);
         return (pods.Select(p => FromPod(p, "eth0")).OfType<KvEntry>().ToList(), revision);

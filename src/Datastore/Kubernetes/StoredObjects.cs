@@ -19,21 +19,22 @@ internal sealed class StoredObjects(KubeApiClient api, KubeStoredKind kind) : IK
         return null;
     }
 
-    public async Task<(List<KvEntry> Items, long Revision)> ListAsync(string? ns, CancellationToken ct)
+    public async Task<(List<KvEntry> Items, long Revision)> ListAsync(string? ns, string? labelSelector, CancellationToken ct)
     {
-        var (objects, revision) = await ListRawAsync(ns, ct);
+        var (objects, revision) = await ListRawAsync(ns, ct, labelSelector);
         return (objects.Where(o => !kind.IsSoftDeleted(o)).Select(kind.ToEntry).ToList(), revision);
     }
 
     /// <summary>Every object of the collection, page by page, and the list's resourceVersion.</summary>
-    public async Task<(List<JsonObject> Items, long Revision)> ListRawAsync(string? ns, CancellationToken ct)
+    public async Task<(List<JsonObject> Items, long Revision)> ListRawAsync(string? ns, CancellationToken ct, string? labelSelector = null)
     {
         var items = new List<JsonObject>();
         string? next = null;
         long revision;
         do
         {
-            var query = $"?limit={PageSize}" + (next is null ? "" : "&continue=" + Uri.EscapeDataString(next));
+            var query = $"?limit={PageSize}" + (next is null ? "" : "&continue=" + Uri.EscapeDataString(next))
+                        + (string.IsNullOrEmpty(labelSelector) ? "" : "&labelSelector=" + Uri.EscapeDataString(labelSelector));
             var page = await api.SendAsync("GET", kind.CollectionPath(ns) + query, null, ct)
                        ?? throw new DatastoreException(DatastoreErrorCode.Unavailable, $"Kubernetes API list of {kind.StoreKind}: empty answer");
             var meta = page["metadata"] as JsonObject;

@@ -62,6 +62,16 @@ public sealed class Selector
         return true;
     }
 
+    /// <summary>
+    /// The same selection in Kubernetes' label-selector grammar (<c>a=b,c!=d,e in (f,g),h,!i</c>), for an API server
+    /// to filter a list; null when Kubernetes cannot express it (then the caller filters).
+    /// </summary>
+    public string? ToKubernetesLabelSelector()
+    {
+        var requirements = new List<string>();
+        return _root.AddKubernetesRequirements(requirements) ? string.Join(',', requirements) : null;
+    }
+
     /// <summary>Evaluates the selector against a label set; <c>null</c> is the empty set. Does not allocate.</summary>
     public bool Matches(IReadOnlyDictionary<string, string>? labels) => _root.Evaluate(labels ?? NoLabels);
 

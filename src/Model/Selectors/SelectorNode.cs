@@ -16,6 +16,20 @@ internal abstract class SelectorNode
     /// <paramref name="rewrite"/> says; nodes are immutable, so unchanged parts may be shared.</summary>
     public abstract SelectorNode Rewrite(SelectorRewrite rewrite);
 
+    /// <summary>
+    /// Adds this node's Kubernetes label-selector requirements; false when Kubernetes' grammar cannot say it (an
+    /// <c>||</c>, a substring match, a value a label value may not hold).
+    /// </summary>
+    public virtual bool AddKubernetesRequirements(List<string> requirements) => false;
+
+    /// <summary>What a Kubernetes label value may be: empty, or up to 63 alphanumerics with '-', '_', '.' inside.</summary>
+    protected static bool IsKubernetesValue(string value) =>
+        value.Length == 0 || (value.Length <= 63 && char.IsAsciiLetterOrDigit(value[0]) && char.IsAsciiLetterOrDigit(value[^1])
+                              && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'));
+
+    protected static bool IsKubernetesKey(string key) =>
+        key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/');
+
     // There are no escapes, so a value can never hold both quote characters; Calico prefers double quotes.
     protected static void AppendQuoted(StringBuilder text, string value)
     {
@@ -33,6 +47,8 @@ internal sealed class AllNode : SelectorNode
     public override void AppendTo(StringBuilder text) => text.Append("all()");
 
     public override SelectorNode Rewrite(SelectorRewrite rewrite) => rewrite.All ?? this;
+
+    public override bool AddKubernetesRequirements(List<string> requirements) => true;
 }
 
 /// <summary>Matches everything here; it is only meaningful once rewritten in an EntityRule namespaceSelector.</summary>
@@ -54,6 +70,18 @@ internal sealed class HasNode(string label) : SelectorNode
     public override void AppendTo(StringBuilder text) => text.Append("has(").Append(label).Append(')');
 
     public override SelectorNode Rewrite(SelectorRewrite rewrite) => new HasNode(rewrite.Label(label));
+
+    public override bool AddKubernetesRequirements(List<string> requirements) => Add(requirements, label);
+
+    /// <summary><c>!has(label)</c>: Kubernetes' <c>!label</c>.</summary>
+    public bool AddAbsentRequirement(List<string> requirements) => Add(requirements, "!" + label);
+
+    private bool Add(List<string> requirements, string requirement)
+    {
+        if (!IsKubernetesKey(label)) return false;
+        requirements.Add(requirement);
+        return true;
+    }
 }
 
 internal sealed class NotNode(SelectorNode operand) : SelectorNode
@@ -68,6 +96,8 @@ internal sealed class NotNode(SelectorNode operand) : SelectorNode
     }
 
     public override SelectorNode Rewrite(SelectorRewrite rewrite) => new NotNode(operand.Rewrite(rewrite));
+
+    public override bool AddKubernetesRequirements(List<string> requirements) => operand is HasNode has && has.AddAbsentRequirement(requirements);
 }
 
 internal sealed class AndNode(SelectorNode[] operands) : SelectorNode
@@ -88,6 +118,8 @@ internal sealed class AndNode(SelectorNode[] operands) : SelectorNode
 
     public override SelectorNode Rewrite(SelectorRewrite rewrite) =>
         new AndNode(Array.ConvertAll(operands, operand => operand.Rewrite(rewrite)));
+
+    public override bool AddKubernetesRequirements(List<string> requirements) => operands.All(o => o.AddKubernetesRequirements(requirements));
 
     internal static void AppendJoined(StringBuilder text, SelectorNode[] operands, string separator)
     {
@@ -131,6 +163,13 @@ internal abstract class LabelValueNode(string label, string op, string value) : 
 
     protected string Value { get; } = value;
 
+    protected bool AddRequirement(List<string> requirements, string op)
+    {
+        if (!IsKubernetesKey(Label) || !IsKubernetesValue(Value)) return false;
+        requirements.Add(Label + op + Value);
+        return true;
+    }
+
     public sealed override void AppendTo(StringBuilder text)
     {
         text.Append(Label).Append(' ').Append(op).Append(' ');
@@ -144,6 +183,8 @@ internal sealed class LabelEqualsNode(string label, string value) : LabelValueNo
         labels.TryGetValue(Label, out var actual) && actual == Value;
 
     public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelEqualsNode(rewrite.Label(Label), Value);
+
+    public override bool AddKubernetesRequirements(List<string> requirements) => AddRequirement(requirements, "=");
 }
 
 /// <summary>True when the label is absent, as in Calico: presence needs an explicit <c>has()</c>.</summary>
@@ -153,6 +194,9 @@ internal sealed class LabelNotEqualsNode(string label, string value) : LabelValu
         !labels.TryGetValue(Label, out var actual) || actual != Value;
 
     public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelNotEqualsNode(rewrite.Label(Label), Value);
+
+    // Kubernetes' "!=" also matches objects without the label, as Calico's does.
+    public override bool AddKubernetesRequirements(List<string> requirements) => AddRequirement(requirements, "!=");
 }
 
 internal sealed class LabelContainsNode(string label, string value) : LabelValueNode(label, "contains", value)
@@ -189,6 +233,13 @@ internal abstract class LabelSetNode(string label, string op, string[] sortedVal
 
     protected bool SetContains(string value) => Array.BinarySearch(sortedValues, value, StringComparer.Ordinal) >= 0;
 
+    protected bool AddRequirement(List<string> requirements, string op)
+    {
+        if (!IsKubernetesKey(Label) || sortedValues.Length == 0 || !sortedValues.All(IsKubernetesValue)) return false;
+        requirements.Add($"{Label} {op} ({string.Join(',', sortedValues)})");
+        return true;
+    }
+
     public sealed override void AppendTo(StringBuilder text)
     {
         text.Append(Label).Append(' ').Append(op).Append(" {");
@@ -210,6 +261,8 @@ internal sealed class LabelInSetNode(string label, string[] sortedValues) : Labe
         labels.TryGetValue(Label, out var actual) && SetContains(actual);
 
     public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelInSetNode(rewrite.Label(Label), SortedValues);
+
+    public override bool AddKubernetesRequirements(List<string> requirements) => AddRequirement(requirements, "in");
 }
 
 /// <summary>True when the label is absent, as in Calico.</summary>
@@ -219,4 +272,7 @@ internal sealed class LabelNotInSetNode(string label, string[] sortedValues) : L
         !labels.TryGetValue(Label, out var actual) || !SetContains(actual);
 
     public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelNotInSetNode(rewrite.Label(Label), SortedValues);
+
+    // Kubernetes' "notin" also matches objects without the label, as Calico's "not in" does.
+    public override bool AddKubernetesRequirements(List<string> requirements) => AddRequirement(requirements, "notin");
 }

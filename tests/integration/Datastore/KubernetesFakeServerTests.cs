@@ -172,6 +172,27 @@ public sealed class KubernetesFakeServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Label_selected_lists_are_filtered_by_the_API_server_when_Kubernetes_can_express_the_selector()
+    {
+        var store = Open();
+        foreach (var (name, app) in new[] { ("a", "web"), ("b", "db"), ("c", "web-canary"), ("d", (string?)null) })
+            await store.CreateAsync(ResourceKey.Cluster("GlobalNetworkSet", name), "{\"spec\":{}}"u8.ToArray(),
+                app is null ? null : new Dictionary<string, string> { ["app"] = app });
+        async Task<List<string>> Names(string selector) =>
+            (await store.ListAsync("GlobalNetworkSet", labels: Model.Selectors.Selector.Parse(selector))).Items.Select(e => e.Key.Name).ToList();
+
+        Assert.Equal(["a"], await Names("app == 'web'"));
+        Assert.Equal(["b", "c", "d"], await Names("app != 'web'"));
+        Assert.Equal(["a", "b"], await Names("app in {'web', 'db'}"));
+        Assert.Equal(["d"], await Names("!has(app)"));
+        Assert.Equal(["app=web", "app!=web", "app in (db,web)", "!app"], _server.LabelSelectors);
+        // Beyond Kubernetes' grammar: the whole kind is listed and the selector applied here.
+        Assert.Equal(["a", "c"], await Names("app starts with 'web'"));
+        Assert.Equal(["a", "b", "c"], await Names("app == 'db' || app contains 'web'"));
+        Assert.Equal(4, _server.LabelSelectors.Count);
+    }
+
+    [Fact]
     public async Task Tls_with_the_kubeconfigs_CA_and_client_certificate_data()
     {
         using var pki = new TestPki();
