@@ -18,11 +18,20 @@ public sealed class CalicoOnEtcdTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _etcd = new EtcdServer(null, TestNamespaces.NameOf(_node.Host));
-        var poolFile = Path.Combine(_node.Store.Directory, "etcd-pool.yaml");
-        await File.WriteAllTextAsync(poolFile, Yaml.Pool("etcd-pool", Pool));
-        var apply = Ctl("apply", "-f", poolFile);
-        Assert.True(apply.ExitCode == 0, apply.Stdout + apply.Stderr);
+        // xUnit does not dispose a test class whose set-up failed: the node namespace must not outlive a failed start.
+        try
+        {
+            _etcd = new EtcdServer(null, TestNamespaces.NameOf(_node.Host));
+            var poolFile = Path.Combine(_node.Store.Directory, "etcd-pool.yaml");
+            await File.WriteAllTextAsync(poolFile, Yaml.Pool("etcd-pool", Pool));
+            var apply = Ctl("apply", "-f", poolFile);
+            Assert.True(apply.ExitCode == 0, apply.Stdout + apply.Stderr);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
