@@ -24,8 +24,6 @@ internal sealed class KubeStoredKind(string storeKind, string apiVersion, string
 
     public string StoreKind => storeKind;
 
-    public bool Namespaced => namespaced;
-
     public static KubeStoredKind For(string storeKind)
     {
         var known = ResourceKinds.All.FirstOrDefault(k => k.StoreKind == storeKind);
