@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out/bin
-for project in src/Ctl/Ctl.csproj src/CniPlugin/CniPlugin.csproj src/IpamPlugin/IpamPlugin.csproj src/Node/Node.csproj; do
+for project in src/Ctl/Ctl.csproj src/CniPlugin/CniPlugin.csproj src/IpamPlugin/IpamPlugin.csproj src/PluginRunner/PluginRunner.csproj src/Node/Node.csproj; do
   dotnet publish "$project" -c Release -o out/bin -nologo -v quiet -p:DebugType=none
 done

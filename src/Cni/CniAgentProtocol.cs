@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
 using System.Text;
+using CniNet.Linux;
 
 namespace CniNet.Cni;
 
@@ -28,31 +28,15 @@ public static class CniAgentProtocol
     public static string CurrentNetns() => new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? "";
 
     /// <summary>
-    /// Forwards the invocation and copies the agent's stdout; the exit code, or null when no agent is listening or it
-    /// refused (the caller runs the invocation itself).
+    /// Forwards the invocation: the agent's exit code and stdout, or null when no agent is listening or it refused (the
+    /// caller then runs the invocation itself). An agent that went away before answering did what a killed plugin does,
+    /// which DEL cleans up.
     /// </summary>
-    public static int? TryForward(string socketPath, string plugin, IReadOnlyDictionary<string, string> env, byte[] stdin, Stream stdout)
+    public static (int ExitCode, byte[] Stdout)? TryForward(string socketPath, string plugin, IReadOnlyDictionary<string, string> env, byte[] stdin)
     {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-            socket.Send(EncodeRequest(plugin, CurrentNetns(), env, stdin));
-            socket.Shutdown(SocketShutdown.Send);
-            using var answer = new MemoryStream();
-            var buffer = new byte[16 * 1024];
-            int n;
-            while ((n = socket.Receive(buffer)) > 0) answer.Write(buffer, 0, n);
-            var bytes = answer.GetBuffer().AsSpan(0, (int)answer.Length);
-            if (bytes.Length < 5 || bytes[0] != Answered) return null;
-            stdout.Write(bytes[5..]);
-            return BinaryPrimitives.ReadInt32LittleEndian(bytes[1..5]);
-        }
-        catch (SocketException)
-        {
-            // No agent, or it went away before answering: what it did is what a killed plugin leaves, which DEL cleans up.
-            return null;
-        }
+        var answer = UnixSocketClient.Exchange(socketPath, EncodeRequest(plugin, CurrentNetns(), env, stdin));
+        if (answer is not { Length: >= 5 } || answer[0] != Answered) return null;
+        return (BinaryPrimitives.ReadInt32LittleEndian(answer.AsSpan(1, 4)), answer[5..]);
     }
 
     public static byte[] EncodeRequest(string plugin, string netns, IReadOnlyDictionary<string, string> env, byte[] stdin)

@@ -39,8 +39,7 @@ public static partial class CniSkel
             if (command == Version)
             {
                 // Runtimes call VERSION with dummy environment and a minimal config: only the version matters.
-                version = RequestedVersion(input) ?? CniVersions.Latest;
-                Write(stdout, VersionJson(version));
+                Write(stdout, VersionAnswer(input));
                 return 0;
             }
             if (command is not (Add or Del or Check or Gc or Status))
@@ -134,6 +133,9 @@ public static partial class CniSkel
         }
     }
 
+    /// <summary>VERSION's answer: the versions supported, in the version the config asked for (the latest when it asked none).</summary>
+    public static string VersionAnswer(byte[] input) => VersionJson(RequestedVersion(input) ?? CniVersions.Latest);
+
     private static string? RequestedVersion(byte[] input)
     {
         try
@@ -161,7 +163,7 @@ public static partial class CniSkel
         if (problem is not null) throw new CniException(CniErrorCode.InvalidEnvironment, $"invalid CNI_IFNAME \"{name}\": {problem}");
     }
 
-    public static string VersionJson(string version)
+    private static string VersionJson(string version)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))

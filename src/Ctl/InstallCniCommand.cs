@@ -11,8 +11,11 @@ namespace CniNet.Ctl;
 /// </summary>
 internal static class InstallCniCommand
 {
-    /// <summary>The plugins, and the SQLite library they load from their own directory for the embedded store.</summary>
-    public static readonly string[] Binaries = ["calico", "calico-ipam", "libe_sqlite3.so"];
+    /// <summary>
+    /// The plugins, the executable they become when no node agent takes an invocation, and the SQLite library it loads
+    /// from its own directory for the embedded store.
+    /// </summary>
+    public static readonly string[] Binaries = ["calico", "calico-ipam", Cni.CniRunner.ExecutableName, "libe_sqlite3.so"];
 
     public static Command Build()
     {

@@ -1,4 +1,3 @@
-using CniNet.CalicoCni;
 using CniNet.Cni;
 
-return await CniMain.RunAsync(args, "calico-ipam", new CalicoIpamPlugin());
+return CniFront.Run(args, "calico-ipam");

@@ -12,7 +12,7 @@ CNI_LOG=/var/log/calico/cni/cni.log   # log_file_path in the conflist install-cn
 PROBE="ip -4 addr show eth0; ip route; if ping -c1 -W3 $NODE_IP; then echo PING_NODE=ok; else echo PING_NODE=fail; fi"
 
 die() { echo "$RUNTIME-run: FAIL: $*" >&2; exit 1; }
-for f in calico calico-ipam cninetctl; do [[ -x $BIN_DIR/$f ]] || die "$BIN_DIR/$f missing"; done
+for f in calico calico-ipam cninet-cni cninetctl; do [[ -x $BIN_DIR/$f ]] || die "$BIN_DIR/$f missing"; done
 [[ -f $SQLITE_PATH ]] || die "store $SQLITE_PATH missing (create it with cninetctl apply -f pool.yaml)"
 for c in $TOOLS nsenter ip python3; do command -v "$c" >/dev/null || die "$c not installed"; done
 

@@ -6,7 +6,7 @@
 # Stdout (machine-readable): POD_IP=<ipv4>, PING_NODE=ok|fail, HOST_VETHS_LEFT=<n>, DONE
 # Exit 0 only if the pod got an address, pinged the node and its host veth was gone after DEL.
 # Global side effects: writes /etc/cni/net.d/10-calico.conflist (removed, or the previous one restored, on exit)
-# and /opt/cni/bin/{calico,calico-ipam} (left in place). Everything else lives in a netns and under WORK_DIR.
+# and /opt/cni/bin/{calico,calico-ipam,cninet-cni} (left in place). Everything else lives in a netns and under WORK_DIR.
 set -euo pipefail
 
 RUNTIME=ctr

@@ -8,5 +8,9 @@ internal static partial class Interop
     {
         [LibraryImport(Libraries.Libc, EntryPoint = "read", SetLastError = true)]
         internal static unsafe partial nint Read(SafeFdHandle fd, byte* buffer, nuint length);
+
+        /// <summary>read(2) on a descriptor this process does not own (its standard streams).</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "read", SetLastError = true)]
+        internal static unsafe partial nint Read(int fd, byte* buffer, nuint length);
     }
 }

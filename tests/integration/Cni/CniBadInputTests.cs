@@ -118,4 +118,23 @@ public sealed class CniBadInputTests : IAsyncLifetime
         Assert.Contains("already exists", (string)response.Json["msg"]!);
         await AssertNothingLeftAsync();
     }
+
+    [Fact]
+    public async Task A_plugin_installed_without_the_executable_it_runs_in_is_an_io_error()
+    {
+        var dir = Directory.CreateTempSubdirectory("cninet-lonely-plugin-");
+        try
+        {
+            var lonely = Path.Combine(dir.FullName, "calico");
+            File.Copy(OutBin.PathOf("calico"), lonely);
+            File.SetUnixFileMode(lonely, (UnixFileMode)0b111_101_101);
+            var (pod, _) = _node.Pod();
+            var response = _node.Invoke("ADD", _node.Config().ToJsonString(), "ctr-lonely", pod.Path, cniArgs: CniNode.KubeletArgs("default", "lonely"), plugin: lonely);
+            await AssertFailsAsync(response, 5, "cninet-cni");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
