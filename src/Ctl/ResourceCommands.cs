@@ -50,7 +50,7 @@ internal static class ResourceCommands
         {
             var client = new ResourceClient(store);
             var targets = parse.GetValue(file) is { } path
-                ? ResourceDocuments.Parse(CommandRunner.ReadInput(path)).Select(r => (Kind(r.Kind), r.Metadata.Name, r.Metadata.Namespace)).ToList()
+                ? ResourceDocuments.Parse(CommandRunner.ReadInput(path)).Select(r => (DocumentKind(r), r.Metadata.Name, r.Metadata.Namespace)).ToList()
                 : [(Kind(parse.GetValue(kind) ?? throw new ArgumentException("name a kind and a name, or give -f FILE")),
                     parse.GetValue(name) ?? throw new ArgumentException("name the resource to delete"), parse.GetValue(ns))];
             foreach (var (k, n, s) in targets) await client.DeleteAsync(k, n, s, ct);
@@ -94,6 +94,10 @@ internal static class ResourceCommands
 
     private static ResourceKind Kind(string name) =>
         ResourceKinds.ForName(name) ?? throw new ArgumentException($"resource type '{name}' is not supported");
+
+    /// <summary>A document's kind by apiVersion too: <c>networking.k8s.io/v1</c> and Calico's NetworkPolicy share a name.</summary>
+    private static ResourceKind DocumentKind(Resource resource) =>
+        ResourceKinds.ForDocument(resource.ApiVersion, resource.Kind) ?? Kind(resource.Kind);
 
     private static void Print(ResourceKind kind, IReadOnlyList<Resource> items, string format, bool single)
     {

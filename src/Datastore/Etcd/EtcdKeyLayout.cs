@@ -11,7 +11,8 @@ namespace CniNet.Datastore.Etcd;
 /// IPAMHandle     {root}/ipam/v2/handle/{name}
 /// BlockAffinity  {root}/ipam/v2/host-affinity/{name}
 /// IPAMConfig     {root}/ipam/v2/config/{name}
-/// core.{Kind}    {root}/resources/v1/core/{plural of kind, lower case}/[{ns}/]{name}
+/// {group}.{Kind} {root}/resources/v1/{group}/{plural of kind, lower case}/[{ns}/]{name}   (Kubernetes kinds:
+///                core.Node, networking.k8s.io.NetworkPolicy)
 /// any other kind {root}/resources/v3/projectcalico.org/{plural of kind, lower case}/[{ns}/]{name}
 /// </code>
 /// Cluster-scoped objects (namespace "") have no namespace segment, so a kind's keys are the kind prefix followed by
@@ -48,8 +49,9 @@ public sealed class EtcdKeyLayout
     public string KindPrefix(string kind)
     {
         if (IpamSegments.TryGetValue(kind, out var ipam)) return $"{Root}/{ipam}/";
-        return kind.StartsWith("core.", StringComparison.Ordinal)
-            ? $"{Root}/resources/v1/core/{Plural(kind["core.".Length..])}/"
+        var group = kind.LastIndexOf('.');
+        return group > 0
+            ? $"{Root}/resources/v1/{kind[..group]}/{Plural(kind[(group + 1)..])}/"
             : $"{Root}/resources/v3/projectcalico.org/{Plural(kind)}/";
     }
 

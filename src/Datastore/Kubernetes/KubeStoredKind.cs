@@ -6,7 +6,8 @@ namespace CniNet.Datastore.Kubernetes;
 
 /// <summary>
 /// How one store kind is kept as Kubernetes objects: Calico's kinds as <c>crd.projectcalico.org/v1</c> custom resources
-/// (the CRD's plural is the lower-cased kind made plural, as Calico's CRDs name them), the core kinds at <c>/api/v1</c>.
+/// (the CRD's plural is the lower-cased kind made plural, as Calico's CRDs name them), the core kinds at <c>/api/v1</c>,
+/// other Kubernetes kinds at their group's path (<c>/apis/networking.k8s.io/v1</c>).
 /// The seam's value is the object without what the API server owns (apiVersion and kind, which the typed layer puts
 /// back; name and namespace, which the key holds; resourceVersion, uid and creationTimestamp, which the entry holds),
 /// so fields this model does not know stay on the object through a read-modify-write.
@@ -27,8 +28,8 @@ internal sealed class KubeStoredKind(string storeKind, string apiVersion, string
     public static KubeStoredKind For(string storeKind)
     {
         var known = ResourceKinds.All.FirstOrDefault(k => k.StoreKind == storeKind);
-        return known is { ApiVersion: ResourceKind.CoreV1 }
-            ? new KubeStoredKind(storeKind, ResourceKind.CoreV1, known.Kind, Plural(known.Kind), known.Namespaced)
+        return known is { IsKubernetes: true }
+            ? new KubeStoredKind(storeKind, known.ApiVersion, known.Kind, Plural(known.Kind), known.Namespaced)
             : new KubeStoredKind(storeKind, ResourceKind.CalicoCrdV1, storeKind, Plural(storeKind), known?.Namespaced ?? true);
     }
 

@@ -25,11 +25,14 @@ public sealed class ResourceKind(string kind, string apiVersion, bool namespaced
     public const string CalicoCrdV1 = "crd.projectcalico.org/v1";
     public const string CoreV1 = "v1";
 
+    /// <summary>A Kubernetes kind (core or another API group), not one of Calico's.</summary>
+    public bool IsKubernetes => ApiVersion is not (CalicoV3 or CalicoCrdV1);
+
     /// <summary>
-    /// The kind's key in a datastore. Kubernetes core objects are prefixed because Calico's v3 <c>Node</c> and the
-    /// core <c>Node</c> share a kind name.
+    /// The kind's key in a datastore. Kubernetes objects are prefixed with their API group (<c>core.</c> for the core
+    /// group) because Calico's v3 kinds share names with them: <c>Node</c>, <c>NetworkPolicy</c>.
     /// </summary>
-    public string StoreKind => ApiVersion == CoreV1 ? "core." + Kind : Kind;
+    public string StoreKind => !IsKubernetes ? Kind : ApiVersion == CoreV1 ? "core." + Kind : $"{ApiVersion[..ApiVersion.IndexOf('/')]}.{Kind}";
 
     public static ResourceKind Of<T>(string kind, string apiVersion, bool namespaced, Func<JsonTypeInfo<T>> typeInfo, params string[] aliases)
         where T : Resource =>

@@ -20,11 +20,13 @@ public static class ResourceKinds
     public static readonly ResourceKind Namespace = ResourceKind.Of("Namespace", ResourceKind.CoreV1, false, () => Json.Namespace, "namespaces", "namespace", "ns");
     public static readonly ResourceKind Pod = ResourceKind.Of("Pod", ResourceKind.CoreV1, true, () => Json.Pod, "pods", "pod", "po");
     public static readonly ResourceKind KubernetesNode = ResourceKind.Of("Node", ResourceKind.CoreV1, false, () => Json.KubernetesNode, "k8snodes", "k8snode");
+    public static readonly ResourceKind KubernetesNetworkPolicy = ResourceKind.Of("NetworkPolicy", Model.Kubernetes.KubernetesNetworkPolicy.ApiVersionV1, true, () => Json.KubernetesNetworkPolicy,
+        "k8snetworkpolicies", "k8snetworkpolicy", "knp");
 
     public static IReadOnlyList<ResourceKind> All { get; } =
     [
         IPPool, IPReservation, IPAMConfiguration, Node, IPAMBlock, BlockAffinity, IPAMHandle, IPAMConfig,
-        Namespace, Pod, KubernetesNode, .. PolicyKinds.All,
+        Namespace, Pod, KubernetesNode, KubernetesNetworkPolicy, .. PolicyKinds.All,
     ];
 
     /// <summary>The kind an input document declares, by apiVersion and kind.</summary>
@@ -33,7 +35,7 @@ public static class ResourceKinds
 
     /// <summary>The kind a CLI argument names (kind, plural or short alias, case-insensitive); Calico kinds win.</summary>
     public static ResourceKind? ForName(string name) =>
-        All.FirstOrDefault(k => string.Equals(k.Kind, name, StringComparison.OrdinalIgnoreCase) && k.ApiVersion != ResourceKind.CoreV1)
+        All.FirstOrDefault(k => string.Equals(k.Kind, name, StringComparison.OrdinalIgnoreCase) && !k.IsKubernetes)
         ?? All.FirstOrDefault(k => string.Equals(k.Kind, name, StringComparison.OrdinalIgnoreCase)
                                    || k.Aliases.Any(a => string.Equals(a, name, StringComparison.OrdinalIgnoreCase)));
 }

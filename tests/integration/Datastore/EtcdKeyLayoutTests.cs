@@ -18,6 +18,7 @@ public sealed class EtcdKeyLayoutTests
     [InlineData("IPAMHandle", "", "k8s-pod-network.abc", "/calico/ipam/v2/handle/k8s-pod-network.abc")]
     [InlineData("BlockAffinity", "", "node-1-10-0-0-0-26", "/calico/ipam/v2/host-affinity/node-1-10-0-0-0-26")]
     [InlineData("core.Pod", "default", "web-0", "/calico/resources/v1/core/pods/default/web-0")]
+    [InlineData("networking.k8s.io.NetworkPolicy", "prod", "deny-all", "/calico/resources/v1/networking.k8s.io/networkpolicies/prod/deny-all")]
     public void Keys_follow_Calico_paths_and_parse_back(string kind, string ns, string name, string expected)
     {
         var key = new ResourceKey(kind, ns, name);

@@ -272,9 +272,10 @@ public sealed class KubernetesFakeServerTests : IAsyncLifetime
         var crds = YamlJson.Documents(await File.ReadAllTextAsync(Path.Combine(OutBin.RepositoryRoot, "deploy", "crds.yaml")))
             .OfType<JsonObject>().ToDictionary(c => (string)c["spec"]!["names"]!["kind"]!);
         var store = Open();
-        // Pods, namespaces and nodes are the cluster's own; endpoints and Calico nodes are views of pods and nodes.
+        // Pods, namespaces, nodes and Kubernetes NetworkPolicies are the cluster's own; endpoints and Calico nodes are
+        // views of pods and nodes.
         var derived = new[] { ResourceKinds.Node, ResourceKinds.IPAMConfiguration, PolicyKinds.WorkloadEndpoint };
-        foreach (var kind in ResourceKinds.All.Where(k => k.ApiVersion != ResourceKind.CoreV1 && !derived.Contains(k)))
+        foreach (var kind in ResourceKinds.All.Where(k => !k.IsKubernetes && !derived.Contains(k)))
         {
             Assert.True(crds.TryGetValue(kind.StoreKind, out var crd), $"deploy/crds.yaml has no CRD for {kind.StoreKind}");
             Assert.Equal("crd.projectcalico.org", (string?)crd["spec"]!["group"]);
