@@ -42,6 +42,21 @@ public sealed class NftablesDataplane
 
     public int Rules => _written?.RuleCount ?? 0;
 
+    /// <summary>Local endpoints with chains in the written model (<c>felix_active_local_endpoints</c>).</summary>
+    public int Endpoints => _written?.Maps.GetValueOrDefault(RulesetRenderer.ToWorkloadMap)?.Elements.Count ?? 0;
+
+    /// <summary>
+    /// Policies with chains in the written model, i.e. selecting some local endpoint (<c>felix_active_local_policies</c>);
+    /// a policy's ingress and egress chains share its hash.
+    /// </summary>
+    public int Policies => _written?.Chains.Keys.Where(IsPolicyChain).Select(name => name[3..]).Distinct().Count() ?? 0;
+
+    /// <summary>
+    /// Selectors with address sets in the written model (<c>felix_active_local_selectors</c>); a selector's IPv4 and
+    /// IPv6 sets share its hash.
+    /// </summary>
+    public int Selectors => _written?.Sets.Keys.Where(name => name.StartsWith('s')).Select(name => name[3..]).Distinct().Count() ?? 0;
+
     /// <summary>Renders and writes one batch.</summary>
     /// <exception cref="Model.Selectors.SelectorParseException">
     /// A policy does not compile (the datastore should have refused it); nothing is written and the ruleset in the
@@ -67,6 +82,8 @@ public sealed class NftablesDataplane
 
     /// <summary>Writes the last batch again after a failure, rebuilding the table; a no-op when in sync.</summary>
     public NftApplyResult Retry() => InSync ? new NftApplyResult(true, false, 0, 0, 0, null) : Write();
+
+    private static bool IsPolicyChain(string name) => name.StartsWith("pi-", StringComparison.Ordinal) || name.StartsWith("po-", StringComparison.Ordinal);
 
     private NftApplyResult Write()
     {
