@@ -23,25 +23,41 @@ public static class CorpusTraffic
         testCase.Steps.Any(step => step.Probes.Any(IsProbed));
 
     /// <summary>Every disagreement, one line each; empty when the dataplane, the corpus and the oracle agree.</summary>
-    public static async Task<IReadOnlyList<string>> RunAsync(PolicyNode node, NetpolCase testCase)
+    public static Task<IReadOnlyList<string>> RunAsync(PolicyNode node, NetpolCase testCase) =>
+        RunAsync(node, testCase, state =>
+        {
+            var applied = node.Dataplane.Apply(state, node.Endpoints(state));
+            return Task.FromResult(applied.Succeeded ? null : $"the dataplane failed: {applied.Error}");
+        }, settle: TimeSpan.Zero);
+
+    /// <summary>
+    /// The same with each step's state put in force by <paramref name="applyStep"/> (null, or why it failed). When the
+    /// state takes effect asynchronously (an agent watching a store), the matrices are probed again until they agree
+    /// or <paramref name="settle"/> has passed, and the last disagreements are reported.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> RunAsync(
+        PolicyNode node, NetpolCase testCase, Func<ClusterState, Task<string?>> applyStep, TimeSpan settle)
     {
         var mismatches = new List<string>();
         var number = 0;
         foreach (var state in NetpolCaseRunner.StepStates(testCase))
         {
             var step = testCase.Steps[number++];
-            var applied = node.Dataplane.Apply(state, node.Endpoints(state));
-            if (!applied.Succeeded)
+            if (await applyStep(state) is { } failure)
             {
-                mismatches.Add($"step {number}: the dataplane failed: {applied.Error}");
+                mismatches.Add($"step {number}: {failure}");
                 return mismatches;
             }
             var evaluator = new PolicyEvaluator(state);
-            var probes = step.Probes.Where(IsProbed).Select(probe => ProbeAsync(node, state, evaluator, probe)).ToList();
-            foreach (var lines in await Task.WhenAll(probes))
+            var deadline = DateTime.UtcNow + settle;
+            List<string> lines;
+            do
             {
-                mismatches.AddRange(lines.Select(line => $"step {number}: {line}"));
+                var probes = step.Probes.Where(IsProbed).Select(probe => ProbeAsync(node, state, evaluator, probe)).ToList();
+                lines = [.. (await Task.WhenAll(probes)).SelectMany(l => l)];
             }
+            while (lines.Count > 0 && DateTime.UtcNow < deadline);
+            mismatches.AddRange(lines.Select(line => $"step {number}: {line}"));
         }
         return mismatches;
     }
