@@ -20,7 +20,7 @@ public sealed class NftFailureTests
     private static readonly string[] Pods = ["x/a", "x/b", "y/a"];
 
     /// <summary>x/a, x/b and y/a, with x/a open on ingress only to <paramref name="allowedSource"/>.</summary>
-    private static ClusterState OnlyFrom(string allowedSource)
+    internal static ClusterState OnlyFrom(string allowedSource)
     {
         var state = ClusterState.Empty
             .WithNamespace("x", ImmutableDictionary<string, string>.Empty)
@@ -47,7 +47,7 @@ public sealed class NftFailureTests
         };
 
     /// <summary>Whether x/b and whether y/a reach x/a on port 80.</summary>
-    private static async Task<(bool FromXb, bool FromYa)> ReachXaAsync(PolicyNode node, ClusterState state)
+    internal static async Task<(bool FromXb, bool FromYa)> ReachXaAsync(PolicyNode node, ClusterState state)
     {
         var pods = Pods.Select(key => node.Pod(key, state.FindPod(key)!.Ip)).ToList();
         var matrix = await PolicyNode.ProbeAsync(pods, ProtocolType.Tcp, _ => 80, CorpusTraffic.ConnectTimeout);
