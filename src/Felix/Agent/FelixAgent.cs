@@ -88,6 +88,11 @@ public sealed class FelixAgent : IAsyncDisposable
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // Not a batch failure (those are retried) but a broken dataplane (e.g. libnftables gone): liveness reports it.
+            _options.Log($"felix: the dataplane loop stopped: {e}");
+        }
     }
 
     /// <summary>Whether an update arrived within <paramref name="wait"/>.</summary>
