@@ -4,8 +4,9 @@ using Xunit;
 namespace CniNet.Tests.Integration.Felix;
 
 /// <summary>
-/// The k8s-e2e cases of the policy corpus with real TCP and UDP, each step's state written to the store (namespaces,
-/// the pods' WorkloadEndpoints, Kubernetes NetworkPolicies) and taken to the kernel by the published agent alone:
+/// The k8s-e2e and calico cases of the policy corpus with real TCP and UDP, each step's state written to the store
+/// (namespaces, the pods' WorkloadEndpoints, Kubernetes NetworkPolicies, Calico tiers, policies and network sets) and
+/// taken to the kernel by the published agent alone:
 /// store writes → watch → calculation → one nft batch. The cases share one agent, as they share one node.
 /// </summary>
 public sealed class FelixAgentCorpusTests(FelixAgentCorpusTests.Fixture fixture) : IClassFixture<FelixAgentCorpusTests.Fixture>
@@ -13,10 +14,10 @@ public sealed class FelixAgentCorpusTests(FelixAgentCorpusTests.Fixture fixture)
     /// <summary>How long a step's matrices may take to agree while the agent picks the step up; a bound, not a measure.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(20);
 
-    public static TheoryData<string> KubernetesCases()
+    public static TheoryData<string> KubernetesAndCalicoCases()
     {
         var data = new TheoryData<string>();
-        foreach (var testCase in NetpolCorpus.File.Cases.Where(c => c.Suite == "k8s-e2e" && CorpusTraffic.HasProbedTraffic(c)))
+        foreach (var testCase in NetpolCorpus.File.Cases.Where(c => c.Suite is "k8s-e2e" or "calico" && CorpusTraffic.HasProbedTraffic(c)))
         {
             data.Add(testCase.Id);
         }
@@ -24,8 +25,8 @@ public sealed class FelixAgentCorpusTests(FelixAgentCorpusTests.Fixture fixture)
     }
 
     [Theory]
-    [MemberData(nameof(KubernetesCases))]
-    public async Task Kubernetes_cases_reproduce_their_matrices_through_the_agent(string id)
+    [MemberData(nameof(KubernetesAndCalicoCases))]
+    public async Task Kubernetes_and_calico_cases_reproduce_their_matrices_through_the_agent(string id)
     {
         var agentNode = fixture.AgentNode;
         var testCase = NetpolCorpus.AliasedInitialLabels.Contains(id)
