@@ -39,8 +39,7 @@ public sealed class VxlanOverlayTests
         Assert.True(VxlanLab.VxlanCounter(lab.A, "tx_packets") - txBefore >= 5);
         Assert.True(VxlanLab.VxlanCounter(lab.B, "rx_packets") - rxBefore >= 5);
 
-        var nodeB = (Node)(await lab.Resources.GetAsync(ResourceKinds.Node, "node-b"))!;
-        var vtepB = OverlayCalculator.VtepOf(nodeB)!;
+        var vtepB = await VtepAsync(lab, "node-b");
         var device = lab.A.HostNetlink.GetLink(VxlanOverlay.DeviceName)!;
         Assert.Equal(new VxlanSettings(4096, IPAddress.Parse("172.31.0.1"), lab.A.HostNetlink.GetLink("under0")!.Index, 4789), device.Vxlan);
         Assert.Equal(1450, device.Mtu);
@@ -57,7 +56,7 @@ public sealed class VxlanOverlayTests
             new FdbEntry(device.Index, vtepB.Mac, IPAddress.Parse("172.31.0.2"), NeighbourState.Permanent, Self: true),
             Assert.Single(lab.A.HostNetlink.ListFdbEntries(device.Index), e => e.Destination is not null));
         Assert.Equal(
-            new AddressInfo(device.Index, OverlayCalculator.VtepOf((Node)(await lab.Resources.GetAsync(ResourceKinds.Node, "node-a"))!)!.TunnelAddress, 32, RouteScope.Universe, AddressFlags.Permanent),
+            new AddressInfo(device.Index, (await VtepAsync(lab, "node-a")).TunnelAddress, 32, RouteScope.Universe, AddressFlags.Permanent),
             Assert.Single(lab.A.HostNetlink.ListAddresses(device.Index, AddressFamily.InterNetwork)));
 
         await lab.ReconcileAsync();
@@ -118,6 +117,97 @@ public sealed class VxlanOverlayTests
         Assert.Empty(OverlayRoutes(lab.B));
         Assert.NotNull(lab.A.HostNetlink.GetLink(VxlanOverlay.DeviceName));
     }
+
+    [Fact]
+    public async Task Vxlan_from_an_address_no_node_has_is_dropped_until_a_node_has_it()
+    {
+        await using var lab = await VxlanLab.StartAsync();
+        await lab.ReconcileAsync();
+        var stranger = IPAddress.Parse("172.31.0.9");
+        lab.A.HostNetlink.AddAddress(lab.A.HostNetlink.GetLink("under0")!.Index, stranger, 24);
+
+        Assert.True(await EchoesThroughForgedVxlanAsync(lab, IPAddress.Parse("172.31.0.1")));
+        Assert.False(await EchoesThroughForgedVxlanAsync(lab, stranger));
+
+        await lab.Resources.ApplyAsync(new Node
+        {
+            ApiVersion = ResourceKinds.Node.ApiVersion,
+            Kind = ResourceKinds.Node.Kind,
+            Metadata = new ObjectMeta { Name = "node-c" },
+            Spec = new NodeSpec
+            {
+                Bgp = new NodeBgpSpec { IPv4Address = "172.31.0.9/24" }, IPv4VXLANTunnelAddr = "10.66.250.1", VxlanTunnelMACAddr = "66:0a:00:00:00:09",
+            },
+        });
+        lab.OverlayB.Reconcile(await OverlaySource.ReadAsync(lab.Store.Store, lab.B.Name));
+
+        Assert.True(await EchoesThroughForgedVxlanAsync(lab, stranger));
+    }
+
+    [Fact]
+    public async Task CrossSubnet_sends_traffic_to_a_node_on_the_same_subnet_straight_over_the_underlay()
+    {
+        await using var lab = await VxlanLab.StartAsync(IPPoolSpec.ModeCrossSubnet);
+        await lab.ReconcileAsync();
+        var rxA = VxlanLab.VxlanCounter(lab.A, "rx_packets");
+        var rxB = VxlanLab.VxlanCounter(lab.B, "rx_packets");
+
+        Assert.True(VxlanLab.Pings(lab.PodA, lab.PodB));
+        Assert.True(await lab.PodA.ReachesAsync(lab.PodB, ProtocolType.Tcp, VxlanLab.Port, CorpusTraffic.ConnectTimeout));
+
+        var blockB = Assert.Single(await BlocksOfAsync(lab, "node-b"));
+        Assert.Equal(
+            [new RouteSpec(blockB.NetworkAddress, blockB.PrefixLength)
+            {
+                Gateway = IPAddress.Parse("172.31.0.2"), OutputInterface = lab.A.HostNetlink.GetLink("under0")!.Index, Protocol = VxlanOverlay.RouteProtocol,
+            }],
+            OverlayRoutes(lab.A));
+        Assert.Equal((rxA, rxB), (VxlanLab.VxlanCounter(lab.A, "rx_packets"), VxlanLab.VxlanCounter(lab.B, "rx_packets")));
+    }
+
+    [Fact]
+    public async Task A_pool_that_never_uses_vxlan_gets_no_tunnel_address_and_no_device()
+    {
+        await using var lab = await VxlanLab.StartAsync(IPPoolSpec.ModeNever);
+        await lab.ReconcileAsync();
+
+        Assert.Null(((Node)(await lab.Resources.GetAsync(ResourceKinds.Node, "node-a"))!).Spec.IPv4VXLANTunnelAddr);
+        Assert.Null(lab.A.HostNetlink.GetLink(VxlanOverlay.DeviceName));
+        Assert.Null(lab.B.HostNetlink.GetLink(VxlanOverlay.DeviceName));
+        Assert.Empty(OverlayRoutes(lab.A));
+        Assert.False(VxlanLab.Pings(lab.PodA, lab.PodB));
+    }
+
+    /// <summary>
+    /// Sends, from <paramref name="source"/> in node-a's namespace, the VXLAN datagram node-a's VTEP would send for a
+    /// UDP datagram from pod-a to pod-b's echo port; whether pod-a gets the echo back, which it does only if node-b's
+    /// kernel accepted the datagram.
+    /// </summary>
+    private static async Task<bool> EchoesThroughForgedVxlanAsync(VxlanLab lab, IPAddress source)
+    {
+        var vtepA = await VtepAsync(lab, "node-a");
+        var vtepB = await VtepAsync(lab, "node-b");
+        using var receiver = lab.PodA.Namespace.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        receiver.Bind(new IPEndPoint(IPAddress.Any, 5555));
+        using var sender = lab.A.Host.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
+        sender.Bind(new IPEndPoint(source, 0));
+        var frame = VxlanFrame.Udp(
+            4096, vtepA.Mac, vtepB.Mac,
+            new IPEndPoint(lab.PodA.Ip, 5555), new IPEndPoint(lab.PodB.Ip, VxlanLab.Port), "forged"u8.ToArray());
+        await sender.SendToAsync(frame, SocketFlags.None, new IPEndPoint(vtepB.NodeAddress, 4789));
+        using var deadline = new CancellationTokenSource(CorpusTraffic.ConnectTimeout);
+        try
+        {
+            return await receiver.ReceiveAsync(new byte[64], SocketFlags.None, deadline.Token) > 0;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<Vtep> VtepAsync(VxlanLab lab, string node) =>
+        OverlayCalculator.VtepOf((Node)(await lab.Resources.GetAsync(ResourceKinds.Node, node))!)!;
 
     private static IReadOnlyList<RouteSpec> OverlayRoutes(Cni.CniNode node) =>
         [.. node.HostNetlink.ListRoutes(AddressFamily.InterNetwork).Where(r => r.Protocol == VxlanOverlay.RouteProtocol)];
