@@ -29,8 +29,20 @@ public static class OverlayCalculator
             .Where(p => p.Cidr is { IsV6: false } && p.Mode is IPPoolSpec.ModeAlways or IPPoolSpec.ModeCrossSubnet)
             .Select(p => (Mode: p.Mode!, Cidr: p.Cidr!.Value))
             .ToList();
-        var vteps = nodeList.Select(VtepOf).OfType<Vtep>().ToDictionary(v => v.Node, StringComparer.Ordinal);
-        if (vxlanPools.Count == 0 || !vteps.TryGetValue(nodeName, out var local)) return OverlayPlan.Empty;
+        if (vxlanPools.Count == 0 || nodeList.FirstOrDefault(n => n.Metadata.Name == nodeName) is not { } self || VtepOf(self) is not { } local)
+            return OverlayPlan.Empty;
+        // The kernel holds one ARP entry per address and one FDB destination per MAC: a VTEP repeating an earlier
+        // one's (a misconfiguration) is left out rather than fought over.
+        var vteps = new Dictionary<string, Vtep>(StringComparer.Ordinal) { [nodeName] = local };
+        var addresses = new HashSet<IPAddress> { local.TunnelAddress };
+        var macs = new HashSet<PhysicalAddress> { local.Mac };
+        foreach (var vtep in nodeList.Where(n => n.Metadata.Name != nodeName).Select(VtepOf).OfType<Vtep>().OrderBy(v => v.Node, StringComparer.Ordinal))
+        {
+            if (addresses.Contains(vtep.TunnelAddress) || macs.Contains(vtep.Mac)) continue;
+            addresses.Add(vtep.TunnelAddress);
+            macs.Add(vtep.Mac);
+            vteps.Add(vtep.Node, vtep);
+        }
 
         var routes = new List<OverlayRoute>();
         foreach (var block in blocks)

@@ -49,6 +49,10 @@ public sealed class VxlanOverlayTests
             Gateway = vtepB.TunnelAddress, OutputInterface = device.Index, OnLink = true, Protocol = VxlanOverlay.RouteProtocol,
         };
         Assert.Equal([expectedRoute], OverlayRoutes(lab.A));
+        // On the receiving node the packet's last hop is the CNI plugin's local workload route.
+        Assert.Contains(
+            new RouteSpec(lab.PodB.Ip, 32) { OutputInterface = lab.B.HostNetlink.GetLink(lab.PodB.HostInterface)!.Index, Scope = RouteScope.Link },
+            lab.B.HostNetlink.ListRoutes(AddressFamily.InterNetwork));
         Assert.Equal(
             new NeighbourEntry(device.Index, vtepB.TunnelAddress, vtepB.Mac, NeighbourState.Permanent),
             Assert.Single(lab.A.HostNetlink.ListNeighbours(AddressFamily.InterNetwork, device.Index), n => n.State == NeighbourState.Permanent));

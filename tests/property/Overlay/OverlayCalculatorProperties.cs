@@ -54,14 +54,14 @@ public sealed class OverlayCalculatorProperties
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(Clusters, property));
 
     [Fact]
-    public void Every_live_remote_block_in_a_vxlan_pool_gets_exactly_one_route_and_nothing_else_does() => ForAll(cluster =>
+    public void Every_live_block_of_a_remote_vtep_in_a_vxlan_pool_gets_exactly_one_route_and_nothing_else_does() => ForAll(cluster =>
     {
         var plan = cluster.Plan();
         var expected = cluster.VtepOf(cluster.Self) is null
             ? []
             : cluster.Blocks
                 .Where(b => !b.Spec.Deleted && b.Spec.Affinity is { } a && a != $"host:{cluster.Self}"
-                            && cluster.VtepOf(a["host:".Length..]) is not null
+                            && plan.Remotes.Any(v => $"host:{v.Node}" == a)
                             && cluster.ModeOf(Cidr.Parse(b.Spec.Cidr)) is IPPoolSpec.ModeAlways or IPPoolSpec.ModeCrossSubnet)
                 .Select(b => Cidr.Parse(b.Spec.Cidr))
                 .Order()
@@ -85,7 +85,7 @@ public sealed class OverlayCalculatorProperties
     });
 
     [Fact]
-    public void Remote_vteps_are_every_other_node_with_one_and_vxlan_is_accepted_from_their_addresses() => ForAll(cluster =>
+    public void Remote_vteps_are_every_other_node_with_a_vtep_of_its_own_and_vxlan_is_accepted_from_their_addresses() => ForAll(cluster =>
     {
         var plan = cluster.Plan();
         var local = cluster.VtepOf(cluster.Self);
@@ -96,8 +96,14 @@ public sealed class OverlayCalculatorProperties
             return;
         }
         Assert.Equal(local, plan.Local);
-        var others = cluster.Nodes.Where(n => n.Metadata.Name != cluster.Self).Select(OverlayCalculator.VtepOf).OfType<Vtep>();
-        Assert.Equal(others.OrderBy(v => v.Node, StringComparer.Ordinal), plan.Remotes);
+        var others = cluster.Nodes.Where(n => n.Metadata.Name != cluster.Self).Select(OverlayCalculator.VtepOf).OfType<Vtep>().ToList();
+        Assert.Subset(others.ToHashSet(), plan.Remotes.ToHashSet());
+        Assert.Equal(plan.Remotes.OrderBy(v => v.Node, StringComparer.Ordinal), plan.Remotes);
+        var kept = plan.Remotes.Append(local).ToList();
+        Assert.Equal(kept.Count, kept.Select(v => v.TunnelAddress).Distinct().Count());
+        Assert.Equal(kept.Count, kept.Select(v => v.Mac).Distinct().Count());
+        // A VTEP is left out only for repeating the address or MAC of one kept.
+        Assert.All(others.Except(plan.Remotes), v => Assert.Contains(kept, k => k.TunnelAddress.Equals(v.TunnelAddress) || k.Mac.Equals(v.Mac)));
         Assert.Equal(plan.Remotes.Select(v => v.NodeAddress).ToHashSet(), plan.KnownNodeAddresses.ToHashSet());
         Assert.DoesNotContain(local.NodeAddress, plan.KnownNodeAddresses);
     });
@@ -110,8 +116,9 @@ public sealed class OverlayCalculatorProperties
         Spec = new NodeSpec
         {
             Bgp = new NodeBgpSpec { IPv4Address = $"172.31.{subnet}.{index + 1}/24" },
-            IPv4VXLANTunnelAddr = hasVtep ? $"10.{60 + index}.0.1" : null,
-            VxlanTunnelMACAddr = hasVtep ? $"66:0a:00:00:00:{index + 1:x2}" : null,
+            // Nodes 4 and 5 repeat the tunnel address of nodes 0 and 1, and node 5 also node 2's MAC: misconfigurations.
+            IPv4VXLANTunnelAddr = hasVtep ? $"10.{60 + index % 4}.0.1" : null,
+            VxlanTunnelMACAddr = hasVtep ? $"66:0a:00:00:00:{(index == 5 ? 2 : index) + 1:x2}" : null,
         },
     };
 
