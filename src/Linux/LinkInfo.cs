@@ -28,4 +28,7 @@ public sealed record LinkInfo
     /// VXLAN device its parent. Null when the kernel sends none (it omits it when equal to <see cref="Index"/>).
     /// </summary>
     public int? LinkIndex { get; init; }
+
+    /// <summary>The device's VXLAN settings when <see cref="Kind"/> is <c>vxlan</c>.</summary>
+    public VxlanSettings? Vxlan { get; init; }
 }

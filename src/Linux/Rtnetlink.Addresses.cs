@@ -20,6 +20,15 @@ public sealed partial class Rtnetlink
         _socket.Execute("RTM_NEWADDR", () => $"{address}/{prefixLength} dev {InterfaceName(index)}");
     }
 
+    /// <summary>Removes <paramref name="address"/>/<paramref name="prefixLength"/> from the interface; false when it did not have it.</summary>
+    public bool DeleteAddress(int index, IPAddress address, int prefixLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(index);
+        ArgumentNullException.ThrowIfNull(address);
+        AddressMessage.Write(_socket.BeginRequest(Uapi.RTM_DELADDR, 0), index, address, prefixLength, AddressFlags.None);
+        return _socket.Execute("RTM_DELADDR", () => $"{address}/{prefixLength} dev {InterfaceName(index)}", Errno.EADDRNOTAVAIL);
+    }
+
     /// <summary>The addresses of one interface (or all), of one family (or both).</summary>
     public IReadOnlyList<AddressInfo> ListAddresses(int? index = null, AddressFamily? family = null)
     {

@@ -36,6 +36,19 @@ public sealed partial class Rtnetlink
         }
     }
 
+    /// <summary>Creates a VXLAN device, down; <see cref="GetLink(string)"/> reads its settings back in <see cref="LinkInfo.Vxlan"/>.</summary>
+    /// <param name="mac">The device's MAC; null lets the kernel pick a random one.</param>
+    /// <exception cref="LinuxException">EEXIST when the name is taken; EEXIST too when another VXLAN device already has the same VNI and port.</exception>
+    public void CreateVxlan(string name, VxlanSettings vxlan, int mtu, PhysicalAddress? mac = null)
+    {
+        ValidateName(name);
+        ArgumentNullException.ThrowIfNull(vxlan);
+        vxlan.Validate();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(mtu);
+        LinkMessage.WriteVxlan(_socket.BeginRequest(Uapi.RTM_NEWLINK, Uapi.NLM_F_CREATE | Uapi.NLM_F_EXCL), name, vxlan, mtu, mac);
+        _socket.Execute("RTM_NEWLINK", () => $"vxlan {name} id {vxlan.Vni} local {vxlan.Local} dev {InterfaceName(vxlan.ParentIndex)} dstport {vxlan.Port}");
+    }
+
     /// <summary>The link called <paramref name="name"/>, or null when there is none.</summary>
     public LinkInfo? GetLink(string name)
     {

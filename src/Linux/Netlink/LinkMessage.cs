@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using System.Net;
 using System.Net.NetworkInformation;
 
 namespace CniNet.Linux.Netlink;
@@ -48,6 +50,29 @@ internal static class LinkMessage
         writer.EndNested(linkInfo);
     }
 
+    /// <summary>
+    /// One RTM_NEWLINK that creates a VXLAN device with its settings in IFLA_LINKINFO / IFLA_INFO_DATA, as
+    /// <c>ip link add NAME type vxlan id VNI local IP dev PARENT dstport PORT nolearning</c> does.
+    /// </summary>
+    public static void WriteVxlan(NetlinkMessageWriter writer, string name, VxlanSettings vxlan, int mtu, PhysicalAddress? mac)
+    {
+        WriteHeader(writer, 0);
+        WriteIdentity(writer, name, mtu, mac);
+        var linkInfo = writer.BeginNested(Uapi.IFLA_LINKINFO);
+        writer.AttributeString(Uapi.IFLA_INFO_KIND, "vxlan");
+        var data = writer.BeginNested(Uapi.IFLA_INFO_DATA);
+        writer.AttributeUInt32(Uapi.IFLA_VXLAN_ID, vxlan.Vni);
+        writer.AttributeUInt32(Uapi.IFLA_VXLAN_LINK, (uint)vxlan.ParentIndex);
+        writer.AttributeAddress(
+            vxlan.Local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? Uapi.IFLA_VXLAN_LOCAL : Uapi.IFLA_VXLAN_LOCAL6, vxlan.Local);
+        writer.AttributeUInt8(Uapi.IFLA_VXLAN_LEARNING, vxlan.Learning ? (byte)1 : (byte)0);
+        Span<byte> port = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(port, vxlan.Port);
+        writer.Attribute(Uapi.IFLA_VXLAN_PORT, port);
+        writer.EndNested(data);
+        writer.EndNested(linkInfo);
+    }
+
     /// <summary>Changes to an existing link: an RTM_NEWLINK without NLM_F_CREATE only modifies what it carries.</summary>
     public static void WriteChange(NetlinkMessageWriter writer, int index, bool? up = null, int? mtu = null, PhysicalAddress? mac = null)
     {
@@ -75,6 +100,7 @@ internal static class LinkMessage
         link = null;
         if (!TryReadHeader(payload, out var header)) return false;
         string? name = null, kind = null;
+        VxlanSettings? vxlan = null;
         PhysicalAddress? mac = null;
         uint mtu = 0;
         byte operState = 0;
@@ -102,7 +128,7 @@ internal static class LinkMessage
                     linkIndex = (int)parent;
                     break;
                 case Uapi.IFLA_LINKINFO:
-                    if (!TryReadKind(value, out kind)) return false;
+                    if (!TryReadLinkInfo(value, out kind, out vxlan)) return false;
                     break;
             }
         }
@@ -110,19 +136,65 @@ internal static class LinkMessage
         link = new LinkInfo
         {
             Index = header.Index, Name = name, Mac = mac, Mtu = (int)mtu, IsUp = (header.Flags & Uapi.IFF_UP) != 0,
-            OperState = (LinkOperState)operState, Kind = kind, LinkIndex = linkIndex,
+            OperState = (LinkOperState)operState, Kind = kind, LinkIndex = linkIndex, Vxlan = vxlan,
         };
         return true;
     }
 
-    private static bool TryReadKind(ReadOnlySpan<byte> linkInfo, out string? kind)
+    private static bool TryReadLinkInfo(ReadOnlySpan<byte> linkInfo, out string? kind, out VxlanSettings? vxlan)
     {
         kind = null;
+        vxlan = null;
+        ReadOnlySpan<byte> data = default;
         var attributes = new NetlinkAttributeReader(linkInfo);
         NetlinkReadStatus status;
         while ((status = attributes.Next(out var type, out var value)) == NetlinkReadStatus.Item)
+        {
             if (type == Uapi.IFLA_INFO_KIND) kind = NetlinkAttribute.ReadString(value);
-        return status == NetlinkReadStatus.End;
+            else if (type == Uapi.IFLA_INFO_DATA) data = value;
+        }
+        if (status != NetlinkReadStatus.End) return false;
+        return kind != "vxlan" || TryReadVxlan(data, out vxlan);
+    }
+
+    /// <summary>A VXLAN device's settings; the kernel omits the parent and the local address when they are unset.</summary>
+    private static bool TryReadVxlan(ReadOnlySpan<byte> data, out VxlanSettings? vxlan)
+    {
+        vxlan = null;
+        uint vni = 0, parent = 0;
+        ushort port = 0;
+        byte learning = 0;
+        IPAddress local = IPAddress.Any;
+        var attributes = new NetlinkAttributeReader(data);
+        NetlinkReadStatus status;
+        while ((status = attributes.Next(out var type, out var value)) == NetlinkReadStatus.Item)
+        {
+            switch (type)
+            {
+                case Uapi.IFLA_VXLAN_ID:
+                    if (!NetlinkAttribute.TryReadUInt32(value, out vni)) return false;
+                    break;
+                case Uapi.IFLA_VXLAN_LINK:
+                    if (!NetlinkAttribute.TryReadUInt32(value, out parent) || parent > int.MaxValue) return false;
+                    break;
+                case Uapi.IFLA_VXLAN_LOCAL:
+                    if (!NetlinkAttribute.TryReadAddress(value, Uapi.AF_INET, out local)) return false;
+                    break;
+                case Uapi.IFLA_VXLAN_LOCAL6:
+                    if (!NetlinkAttribute.TryReadAddress(value, Uapi.AF_INET6, out local)) return false;
+                    break;
+                case Uapi.IFLA_VXLAN_LEARNING:
+                    if (!NetlinkAttribute.TryReadUInt8(value, out learning)) return false;
+                    break;
+                case Uapi.IFLA_VXLAN_PORT:
+                    if (value.Length != 2) return false;
+                    port = BinaryPrimitives.ReadUInt16BigEndian(value);
+                    break;
+            }
+        }
+        if (status != NetlinkReadStatus.End) return false;
+        vxlan = new VxlanSettings(vni, local, (int)parent, port) { Learning = learning != 0 };
+        return true;
     }
 
     private static void WriteIdentity(NetlinkMessageWriter writer, string name, int mtu, PhysicalAddress? mac)

@@ -40,10 +40,14 @@ internal static class Uapi
     public const ushort RTM_DELLINK = 17;
     public const ushort RTM_GETLINK = 18;
     public const ushort RTM_NEWADDR = 20;
+    public const ushort RTM_DELADDR = 21;
     public const ushort RTM_GETADDR = 22;
     public const ushort RTM_NEWROUTE = 24;
     public const ushort RTM_DELROUTE = 25;
     public const ushort RTM_GETROUTE = 26;
+    public const ushort RTM_NEWNEIGH = 28;
+    public const ushort RTM_DELNEIGH = 29;
+    public const ushort RTM_GETNEIGH = 30;
 
     // struct ifinfomsg { u8 family; u8 pad; u16 type; s32 index; u32 flags; u32 change; }
     public const int IFINFOMSG_LEN = 16;
@@ -63,6 +67,14 @@ internal static class Uapi
 
     // Leaves the 64-bit counters out of link replies (linux/rtnetlink.h); older kernels ignore unknown mask bits.
     public const uint RTEXT_FILTER_SKIP_STATS = 1 << 3;
+
+    // linux/if_link.h IFLA_VXLAN_*: the port travels in network byte order (__be16), the rest in host order.
+    public const ushort IFLA_VXLAN_ID = 1;
+    public const ushort IFLA_VXLAN_LINK = 3;
+    public const ushort IFLA_VXLAN_LOCAL = 4;
+    public const ushort IFLA_VXLAN_LEARNING = 7;
+    public const ushort IFLA_VXLAN_PORT = 15;
+    public const ushort IFLA_VXLAN_LOCAL6 = 17;
 
     // linux/veth.h
     public const ushort VETH_INFO_PEER = 1;
@@ -89,8 +101,15 @@ internal static class Uapi
     // rtm_table is a byte; tables above 255 travel only in RTA_TABLE, with this in the byte.
     public const byte RT_TABLE_COMPAT = 252;
 
+    // linux/neighbour.h: struct ndmsg { u8 family; u8 pad1; u16 pad2; s32 ifindex; u16 state; u8 flags; u8 type; }
+    public const int NDMSG_LEN = 12;
+    public const ushort NDA_DST = 1;
+    public const ushort NDA_LLADDR = 2;
+    public const byte NTF_SELF = 0x02;
+
     // linux/socket.h address families as they appear in the family bytes.
     public const byte AF_UNSPEC = 0;
     public const byte AF_INET = 2;
+    public const byte AF_BRIDGE = 7;
     public const byte AF_INET6 = 10;
 }

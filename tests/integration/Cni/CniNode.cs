@@ -17,18 +17,47 @@ public sealed class CniNode : IAsyncDisposable
     public const string NodeAddress = "192.168.50.1";
     public const string Network = "k8s-pod-network";
 
-    private readonly TestNamespaces _namespaces = new();
+    private readonly TestNamespaces _namespaces;
+    private readonly bool _ownsStore;
 
     public CniNode(string pool = "10.65.0.0/16", int blockSize = 26)
+        : this(new TestStore(), NodeName, "lx", ownsStore: true)
     {
-        Store = new TestStore();
         Store.ApplyAsync(Yaml.Pool("default-pool", pool, blockSize)).GetAwaiter().GetResult();
-        Host = _namespaces.Add();
-        var setup = TestNamespaces.Exec(Host, Path.Combine(OutBin.RepositoryRoot, "scripts", "node-netns.sh"), TestNamespaces.NameOf(Host), NodeAddress);
-        if (setup.ExitCode != 0) throw new InvalidOperationException($"node-netns.sh failed: {setup.Stderr}");
-        TestNamespaces.Exec(Host, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
-        HostNetlink = _namespaces.Netlink(Host);
     }
+
+    /// <summary>
+    /// The node <paramref name="name"/> on <paramref name="store"/>, which other nodes may share (its owner disposes
+    /// it); namespaces are named with <paramref name="tag"/>.
+    /// </summary>
+    public CniNode(TestStore store, string name, string tag)
+        : this(store, name, tag, ownsStore: false)
+    {
+    }
+
+    private CniNode(TestStore store, string name, string tag, bool ownsStore)
+    {
+        Store = store;
+        Name = name;
+        _ownsStore = ownsStore;
+        _namespaces = new TestNamespaces(tag);
+        try
+        {
+            Host = _namespaces.Add();
+            var setup = TestNamespaces.Exec(Host, Path.Combine(OutBin.RepositoryRoot, "scripts", "node-netns.sh"), TestNamespaces.NameOf(Host), NodeAddress);
+            if (setup.ExitCode != 0) throw new InvalidOperationException($"node-netns.sh failed: {setup.Stderr}");
+            TestNamespaces.Exec(Host, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+            HostNetlink = _namespaces.Netlink(Host);
+        }
+        catch
+        {
+            _namespaces.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The Calico node name the plugins are configured with.</summary>
+    public string Name { get; }
 
     public TestStore Store { get; }
 
@@ -54,7 +83,7 @@ public sealed class CniNode : IAsyncDisposable
             ["cniVersion"] = cniVersion,
             ["name"] = Network,
             ["type"] = "calico",
-            ["nodename"] = NodeName,
+            ["nodename"] = Name,
             ["sqlite_path"] = Store.Path,
             ["log_file_path"] = LogFile,
             ["log_level"] = "debug",
@@ -144,6 +173,6 @@ public sealed class CniNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _namespaces.Dispose();
-        await Store.DisposeAsync();
+        if (_ownsStore) await Store.DisposeAsync();
     }
 }

@@ -69,6 +69,19 @@ public sealed class AddressAndRouteTests
     }
 
     [Fact]
+    public void An_address_is_deleted_once()
+    {
+        using var namespaces = new TestNamespaces();
+        var (_, _, _, podLinks, _, podIndex) = Wire(namespaces);
+        podLinks.AddAddress(podIndex, PodIp, 32);
+
+        Assert.False(podLinks.DeleteAddress(podIndex, PodIp, 24));
+        Assert.True(podLinks.DeleteAddress(podIndex, PodIp, 32));
+        Assert.False(podLinks.DeleteAddress(podIndex, PodIp, 32));
+        Assert.Empty(podLinks.ListAddresses(podIndex, AddressFamily.InterNetwork));
+    }
+
+    [Fact]
     public void Ipv6_addresses_keep_their_flags_and_routes_their_metric()
     {
         using var namespaces = new TestNamespaces();
