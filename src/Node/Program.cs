@@ -7,12 +7,13 @@ using CniNet.Cni;
 using CniNet.Datastore;
 using CniNet.Felix.Agent;
 using CniNet.Felix.Dataplane;
+using CniNet.Felix.Overlay;
 using CniNet.Linux;
 using CniNet.Node;
 
 // cninet-node: the per-node agent, run in the node's network namespace as calico-node runs with hostNetwork. Its
-// parts: serving the CNI plugins (on unless --no-cni), the BGP speaker (--bgp) and Felix's workload policy on
-// nftables (--felix), each alone or together (e.g. --felix --no-cni). The node name comes from --nodename or
+// parts: serving the CNI plugins (on unless --no-cni), the BGP speaker (--bgp) and Felix (--felix: workload policy on
+// nftables and the VXLAN overlay over rtnetlink), each alone or together (e.g. --felix --no-cni). The node name comes from --nodename or
 // NODENAME, the datastore from the same settings as cninetctl. Felix serves /liveness and /readiness on the health
 // address (Felix's HealthHost:HealthPort, 127.0.0.1:9099) and /metrics on the metrics address
 // (PrometheusMetricsHost:PrometheusMetricsPort, 127.0.0.1:9091).
@@ -65,18 +66,25 @@ if (bgp)
     parts.Add(BgpStatusSocket.ServeAsync(statusSocket, speaker.Status, stop.Token));
 }
 FelixAgent? felixAgent = null;
+OverlayAgent? overlayAgent = null;
 using var nft = felix ? NftablesSession.Open() : null;
+// The overlay runs beside the policy loop, on its own netlink socket and nft context (neither is shared between threads).
+using var overlayNft = felix ? NftablesSession.Open() : null;
+using var overlayNetlink = felix ? Rtnetlink.Open() : null;
 if (nft is not null)
 {
     felixAgent = FelixAgent.Start(nodename, stores.Open(DatastoreConfig.FromEnvironment()), new InProcessNft(nft),
         new FelixAgentOptions { Log = line => Console.Out.WriteLine(line) });
-    Console.Out.WriteLine($"cninet-node: Felix for node {nodename}");
+    overlayAgent = OverlayAgent.Start(nodename, stores.Open(DatastoreConfig.FromEnvironment()), overlayNetlink!, new InProcessNft(overlayNft!),
+        TimeSpan.FromSeconds(90), line => Console.Out.WriteLine(line));
+    Console.Out.WriteLine($"cninet-node: Felix for node {nodename}, with its VXLAN overlay");
     var agent = felixAgent;
+    var overlay = overlayAgent;
     HttpAnswer Health(bool good) => good ? new HttpAnswer(200, "ok\n") : new HttpAnswer(503, "not ready\n");
     parts.Add(new HttpEndpoints(new IPEndPoint(healthHost, healthPort), new Dictionary<string, Func<HttpAnswer>>
     {
-        ["/liveness"] = () => Health(agent.Live),
-        ["/readiness"] = () => Health(agent.Live && agent.Status.Ready),
+        ["/liveness"] = () => Health(agent.Live && overlay.Live),
+        ["/readiness"] = () => Health(agent.Live && overlay.Live && agent.Status.Ready),
     }, Console.Out).RunAsync(stop.Token));
     parts.Add(new HttpEndpoints(new IPEndPoint(metricsHost, metricsPort), new Dictionary<string, Func<HttpAnswer>>
     {
@@ -91,4 +99,5 @@ if (parts.Count == 0)
 await Task.WhenAll(parts);
 if (speaker is not null) await speaker.DisposeAsync();
 if (felixAgent is not null) await felixAgent.DisposeAsync();
+if (overlayAgent is not null) await overlayAgent.DisposeAsync();
 return 0;

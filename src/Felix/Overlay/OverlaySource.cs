@@ -8,10 +8,11 @@ namespace CniNet.Felix.Overlay;
 
 /// <summary>
 /// What the overlay is computed from, read in one batch (one consistent snapshot) from the datastore: Nodes, IPAM
-/// blocks, IP pools and the FelixConfigurations that set VXLAN's VNI, port and MTU.
+/// blocks, IP pools and the FelixConfigurations that set VXLAN's VNI, port and MTU, as of store revision
+/// <paramref name="Revision"/> (where a watch for later changes starts).
 /// </summary>
 public sealed record OverlaySource(
-    string NodeName, IReadOnlyList<Node> Nodes, IReadOnlyList<IPAMBlock> Blocks, IReadOnlyList<IPPool> Pools, VxlanConfig Config)
+    string NodeName, IReadOnlyList<Node> Nodes, IReadOnlyList<IPAMBlock> Blocks, IReadOnlyList<IPPool> Pools, VxlanConfig Config, long Revision)
 {
     /// <summary>Every kind the overlay depends on: a watcher re-reads and re-applies when any of them changes.</summary>
     public static readonly IReadOnlyList<string> Kinds =
@@ -30,7 +31,8 @@ public sealed record OverlaySource(
             [.. read.Many(2).Select(e => ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e))],
             VxlanConfig.From(
                 felix.FirstOrDefault(f => f.Metadata.Name == FelixConfiguration.DefaultName)?.Spec,
-                felix.FirstOrDefault(f => f.Metadata.Name == FelixConfiguration.NodePrefix + nodeName)?.Spec));
+                felix.FirstOrDefault(f => f.Metadata.Name == FelixConfiguration.NodePrefix + nodeName)?.Spec),
+            read.Revision);
     }
 
     /// <summary>The plan for this node; empty when FelixConfiguration turns VXLAN off.</summary>
