@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using CniNet.Felix.Calc;
+using CniNet.Model.Policy;
 
 namespace CniNet.Felix.Policy;
 
@@ -34,6 +35,10 @@ public static class CalicoLabels
         labels[Namespace] = pod.Namespace;
         return labels.ToImmutable();
     }
+
+    /// <summary>A host endpoint carries only its own labels: it is in no namespace, which is what <c>global()</c> selects.</summary>
+    public static ImmutableDictionary<string, string> ForHostEndpoint(HostEndpoint endpoint) =>
+        ImmutableDictionary.CreateRange(StringComparer.Ordinal, endpoint.Metadata.Labels ?? []);
 
     /// <summary>A NetworkSet in a namespace also carries that namespace's name and profile labels.</summary>
     public static ImmutableDictionary<string, string> ForNetworkSet(
