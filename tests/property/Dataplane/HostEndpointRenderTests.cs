@@ -1,0 +1,94 @@
+using CniNet.Felix.Calc;
+using CniNet.Felix.Dataplane;
+using CniNet.Felix.Policy;
+using CniNet.Model.Policy;
+using CniNet.Model.Resources;
+using Xunit;
+using static CniNet.Tests.Property.Policy.PolicyFixtures;
+
+namespace CniNet.Tests.Property.Dataplane;
+
+/// <summary>What the renderer makes of host endpoints, without a kernel (the traffic tests prove the behaviour).</summary>
+public sealed class HostEndpointRenderTests
+{
+    private static readonly NftDataplaneOptions Options = new() { NodeName = "node1" };
+    private static readonly WorkloadInterface[] Local = [new("x/a", "cali0000000x0a")];
+
+    [Fact]
+    public void A_host_endpoint_without_policy_accepts_failsafe_ports_then_drops_host_traffic_and_allows_forwarded()
+    {
+        var ruleset = new RulesetRenderer(Options).Render(Cluster().WithHostEndpoint(Hep("eth0", "node1")), Local);
+
+        var input = ruleset.Chains["fh-eth0"].Rules;
+        Assert.Contains("counter jump failsafe-in", input);
+        Assert.Equal("counter drop comment \"no profile matched\"", input[^1]);
+        Assert.Contains("meta l4proto tcp th dport 22 counter accept", ruleset.Chains["failsafe-in"].Rules);
+        Assert.Contains("meta l4proto udp th sport 53 counter accept", ruleset.Chains["raw-failsafe-in"].Rules);
+        Assert.Contains("allow forwarded traffic by default", ruleset.Chains["fhfw-eth0"].Rules[^1]);
+        Assert.Equal("goto fh-eth0", ruleset.Maps[RulesetRenderer.FromHostMap].Elements["\"eth0\""]);
+        Assert.Equal("jump fhfw-eth0", ruleset.Maps[RulesetRenderer.FromHostForwardMap].Elements["\"eth0\""]);
+        Assert.Contains("raw-PREROUTING", ruleset.Chains.Keys);
+    }
+
+    [Fact]
+    public void Another_nodes_host_endpoint_is_policed_nowhere_here_but_is_a_selector_member()
+    {
+        var state = Cluster().WithHostEndpoint(Hep("eth0", "node2"))
+            .WithGlobalNetworkPolicy(Gnp("from-hosts", "default", 1, "all()", Allow("host == 'yes'")));
+
+        var ruleset = new RulesetRenderer(Options).Render(state, Local);
+
+        Assert.DoesNotContain(ruleset.Chains.Keys, name => name.StartsWith("fh", StringComparison.Ordinal) || name.StartsWith("raw-", StringComparison.Ordinal));
+        Assert.Contains(ruleset.Sets.Values, set => set.Elements.Contains("10.0.0.1"));
+    }
+
+    [Fact]
+    public void The_all_interfaces_endpoint_catches_what_no_named_endpoint_does_with_normal_and_pre_dnat_chains_only()
+    {
+        var ruleset = new RulesetRenderer(Options).Render(
+            Cluster().WithHostEndpoint(Hep("*", "node1")).WithHostEndpoint(Hep("eth1", "node1")), Local);
+
+        Assert.Equal("counter goto fhall", ruleset.Chains["filter-INPUT"].Rules[^1]);
+        Assert.Equal("counter goto mangle-fhall", ruleset.Chains["mangle-PREROUTING"].Rules[^1]);
+        Assert.Contains("thall", ruleset.Chains.Keys);
+        Assert.DoesNotContain("fhfwall", ruleset.Chains.Keys);
+        Assert.DoesNotContain("raw-fhall", ruleset.Chains.Keys);
+        Assert.Equal(["\"eth1\""], ruleset.Maps[RulesetRenderer.FromHostMap].Elements.Keys);
+    }
+
+    [Fact]
+    public void Pre_dnat_and_untracked_policies_police_host_endpoints_only()
+    {
+        var preDnat = Gnp("pre-dnat", "default", 1, "all()", Deny());
+        preDnat.Spec.PreDNAT = preDnat.Spec.ApplyOnForward = true;
+        var untracked = Gnp("untracked", "default", 2, "all()", Allow());
+        untracked.Spec.DoNotTrack = untracked.Spec.ApplyOnForward = true;
+        var state = Cluster().WithHostEndpoint(Hep("eth0", "node1")).WithGlobalNetworkPolicy(preDnat).WithGlobalNetworkPolicy(untracked);
+
+        var ruleset = new RulesetRenderer(Options).Render(state, Local);
+
+        Assert.DoesNotContain(ruleset.Chains["tw-cali0000000x0a"].Rules, rule => rule.Contains("jump pi-", StringComparison.Ordinal));
+        Assert.Contains(ruleset.Chains["mangle-fh-eth0"].Rules, rule => rule.Contains("jump pi-", StringComparison.Ordinal));
+        var untrackedChain = Assert.Single(ruleset.Chains["raw-fh-eth0"].Rules, rule => rule.Contains("jump pi-", StringComparison.Ordinal));
+        Assert.Contains(ruleset.Chains[untrackedChain.Split(' ')[^1]].Rules, rule => rule.Contains("notrack", StringComparison.Ordinal));
+        Assert.DoesNotContain(ruleset.Chains["fh-eth0"].Rules, rule => rule.Contains("jump pi-", StringComparison.Ordinal));
+        Assert.Equal(Verdict.Allow, new PolicyEvaluator(state).Evaluate(state.Pod("x/b"), state.Pod("x/a"), Protocol.Tcp, 80));
+    }
+
+    [Fact]
+    public void A_pre_dnat_policy_with_egress_does_not_compile()
+    {
+        var preDnat = Gnp("pre-dnat", "default", 1, "all()", Deny());
+        preDnat.Spec.PreDNAT = preDnat.Spec.ApplyOnForward = true;
+        preDnat.Spec.Types = ["Ingress", "Egress"];
+
+        Assert.Throws<ArgumentException>(() => new PolicyEvaluator(Cluster().WithGlobalNetworkPolicy(preDnat)));
+    }
+
+    private static HostEndpoint Hep(string iface, string node) =>
+        new()
+        {
+            Metadata = new ObjectMeta { Name = $"{node}-{(iface == "*" ? "all" : iface)}", Labels = new() { ["host"] = "yes" } },
+            Spec = new HostEndpointSpec { Node = node, InterfaceName = iface, ExpectedIPs = ["10.0.0.1"] },
+        };
+}
