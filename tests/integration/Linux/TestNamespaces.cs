@@ -5,7 +5,8 @@ using CniNet.Linux;
 namespace CniNet.Tests.Integration.Linux;
 
 /// <summary>
-/// Network namespaces made for one test with <c>ip netns add</c> (named <c>cninet-lx-&lt;8 hex&gt;</c>), and the
+/// Network namespaces made for one test with <c>ip netns add</c> (named <c>cninet-lx-&lt;8 hex&gt;</c>, or another tag
+/// than <c>lx</c>), and the
 /// handles opened on them; all closed and deleted on dispose, whatever the test did. Nothing here touches the
 /// namespace the test process runs in.
 /// </summary>
@@ -14,10 +15,10 @@ public sealed class TestNamespaces : IDisposable
     private readonly List<string> _names = [];
     private readonly List<IDisposable> _opened = [];
 
-    /// <summary>A fresh namespace (only <c>lo</c>, down), opened.</summary>
-    public NetworkNamespace Add()
+    /// <summary>A fresh namespace (only <c>lo</c>, down), opened; <paramref name="tag"/> says whose it is in its name.</summary>
+    public NetworkNamespace Add(string tag = "lx")
     {
-        var name = $"cninet-lx-{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
+        var name = $"cninet-{tag}-{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
         Ip("netns", "add", name);
         _names.Add(name);
         return Track(NetworkNamespace.Open(PathOf(name)));
