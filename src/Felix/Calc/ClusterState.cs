@@ -7,7 +7,7 @@ namespace CniNet.Felix.Calc;
 
 /// <summary>
 /// What the policy calculation reads: namespaces and their labels, pods, Kubernetes NetworkPolicies and Calico tiers,
-/// policies and network sets, host endpoints (every node's: their <c>expectedIPs</c> are selector members everywhere,
+/// policies and network sets, profiles, host endpoints (every node's: their <c>expectedIPs</c> are selector members everywhere,
 /// while only the local node's are policed) and the failsafe ports. An immutable value; every change returns a new state, so a verdict is a pure function
 /// of one state.
 /// </summary>
@@ -36,6 +36,9 @@ public sealed record ClusterState
     public ImmutableList<GlobalNetworkSet> GlobalNetworkSets { get; init; } = [];
 
     public ImmutableList<HostEndpoint> HostEndpoints { get; init; } = [];
+
+    /// <summary>Profiles host endpoints list (namespaces' <c>kns.*</c> profiles are derived, not stored here).</summary>
+    public ImmutableList<Profile> Profiles { get; init; } = [];
 
     /// <summary>Felix's <c>failsafeInboundHostPorts</c>, its defaults unless configured.</summary>
     public ImmutableList<FailsafePort> FailsafeInbound { get; init; } = FailsafePort.DefaultInbound;
@@ -153,6 +156,13 @@ public sealed record ClusterState
 
     public ClusterState WithoutHostEndpoint(string name) =>
         this with { HostEndpoints = HostEndpoints.RemoveAll(e => e.Metadata.Name == name) };
+
+    /// <summary>Creates or replaces (same name) a profile.</summary>
+    public ClusterState WithProfile(Profile profile) =>
+        this with { Profiles = Profiles.RemoveAll(p => p.Metadata.Name == profile.Metadata.Name).Add(profile) };
+
+    public ClusterState WithoutProfile(string name) =>
+        this with { Profiles = Profiles.RemoveAll(p => p.Metadata.Name == name) };
 
     /// <summary>Takes the failsafe ports of the node's effective FelixConfiguration (unset fields mean Felix's defaults).</summary>
     public ClusterState WithFelixConfiguration(FelixConfigurationSpec spec) =>

@@ -64,6 +64,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private ImmutableSortedDictionary<string, string>.Builder _fromMap = NewMap();
     private ImmutableSortedDictionary<string, string>.Builder _toMap = NewMap();
     private HashSet<string> _hostChains = new(StringComparer.Ordinal);
+    private Dictionary<Profile, CompiledPolicy> _hostProfiles = new(ReferenceEqualityComparer.Instance);
     private string _tierSignature = "";
     private bool _trusted;
 
@@ -223,8 +224,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
 
     /// <summary>
     /// The chains and dispatch maps of this node's host endpoints (those with an interface name; one per interface,
-    /// the first by name), laid out as Felix's <c>cali-fh-</c>/<c>cali-th-</c> (normal policy and profiles, after the
-    /// failsafe ports; no policy and no profile means deny), <c>cali-fhfw-</c>/<c>cali-thfw-</c> (applyOnForward
+    /// the first by name), laid out as Felix's <c>cali-fh-</c>/<c>cali-th-</c> (normal policy, then the endpoint's
+    /// profiles, rendered as policy chains, after the failsafe ports; no policy and no profile means deny), <c>cali-fhfw-</c>/<c>cali-thfw-</c> (applyOnForward
     /// policy; nothing selected means allow), and the mangle (pre-DNAT, ingress) and raw (untracked) chains, whose
     /// tiers always pass. The all-interfaces endpoint gets normal and pre-DNAT chains only. A node has a handful of
     /// host interfaces, so their chains are laid out again every round; unchanged ones are not written.
@@ -239,6 +240,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             .DistinctBy(e => e.Spec.InterfaceName)
             .ToList();
         var rendered = new HashSet<string>(StringComparer.Ordinal);
+        var profiles = new Dictionary<Profile, CompiledPolicy>(ReferenceEqualityComparer.Instance);
         var wildcard = false;
         if (local.Count > 0)
         {
@@ -256,13 +258,22 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
                 var all = iface == HostEndpointSpec.AllInterfaces;
                 if (!all) NftNames.RequireInterfaceName(iface);
                 wildcard |= all;
-                var labels = CalicoLabels.ForHostEndpoint(endpoint);
+                var labels = CalicoLabels.ForHostEndpoint(endpoint, state.Profiles);
                 var selected = ordered.Where(p => p.Selects(labels)).ToList();
                 active.UnionWith(selected.Where(p => !all || p.Flavor != HostPolicyFlavor.Untracked));
                 var normal = selected.Where(p => p.AppliesToWorkloads).ToList();
                 var preDnat = selected.Where(p => p.Flavor == HostPolicyFlavor.PreDnat).ToList();
-                Chain(HostChainName("fh", iface), EndpointChain(normal, tierOf, PolicyDirection.Ingress, ChainKind.Normal, "failsafe-in", []));
-                Chain(HostChainName("th", iface), EndpointChain(normal, tierOf, PolicyDirection.Egress, ChainKind.Normal, "failsafe-out", []));
+                // A listed profile that does not exist allows nothing, as in Felix.
+                var listed = (endpoint.Spec.Profiles ?? [])
+                    .Select(name => state.Profiles.Find(p => p.Metadata.Name == name))
+                    .OfType<Profile>()
+                    .Select(profile => profiles[profile] = _hostProfiles.GetValueOrDefault(profile) ?? PolicyCompiler.CompileProfile(profile))
+                    .ToList();
+                active.UnionWith(listed);
+                Chain(HostChainName("fh", iface), EndpointChain(normal, tierOf, PolicyDirection.Ingress, ChainKind.Normal, "failsafe-in",
+                    [.. listed.Select(p => PolicyChainName(p, PolicyDirection.Ingress))]));
+                Chain(HostChainName("th", iface), EndpointChain(normal, tierOf, PolicyDirection.Egress, ChainKind.Normal, "failsafe-out",
+                    [.. listed.Select(p => PolicyChainName(p, PolicyDirection.Egress))]));
                 Chain(HostChainName("mangle-fh", iface),
                     EndpointChain(preDnat, tierOf, PolicyDirection.Ingress, ChainKind.PolicyOnly, "failsafe-in", []));
                 if (all) continue;
@@ -292,6 +303,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         }
         foreach (var gone in _hostChains.Where(name => !rendered.Contains(name))) _chains.Remove(gone);
         _hostChains = rendered;
+        _hostProfiles = profiles;
         return new HostDispatch(local.Count > 0, wildcard);
     }
 
@@ -462,6 +474,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         _fromMap = NewMap();
         _toMap = NewMap();
         _hostChains = new HashSet<string>(StringComparer.Ordinal);
+        _hostProfiles = new Dictionary<Profile, CompiledPolicy>(ReferenceEqualityComparer.Instance);
         _tierSignature = "";
     }
 

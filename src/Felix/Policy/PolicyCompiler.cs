@@ -57,8 +57,9 @@ internal static class PolicyCompiler
         }
         foreach (var endpoint in state.HostEndpoints)
         {
-            yield return new IpSetMemberSource($"hostendpoint/{endpoint.Metadata.Name}", endpoint, null,
-                () => new IpSetMember(CalicoLabels.ForHostEndpoint(endpoint),
+            var profiles = state.Profiles;
+            yield return new IpSetMemberSource($"hostendpoint/{endpoint.Metadata.Name}", endpoint, profiles,
+                () => new IpSetMember(CalicoLabels.ForHostEndpoint(endpoint, profiles),
                     [.. (endpoint.Spec.ExpectedIPs ?? []).Select(ip => Cidr.Host(IPAddress.Parse(ip)))],
                     [.. (endpoint.Spec.Ports ?? []).Select(port => new NamedPort(port.Name, port.Port, port.Protocol))]));
         }
@@ -101,6 +102,11 @@ internal static class PolicyCompiler
         cache?.Complete();
         return tiers.ToImmutable();
     }
+
+    /// <summary>A profile as a policy of both directions that selects nothing by itself: endpoints jump to it by name.</summary>
+    public static CompiledPolicy CompileProfile(Profile profile) =>
+        CompilePolicy("Profile", profile.Metadata.Name, ns: null, order: null, selector: null, namespaceSelector: null,
+            serviceAccountSelector: null, ["Ingress", "Egress"], profile.Spec.Ingress, profile.Spec.Egress);
 
     private static (string Tier, CompiledPolicy Policy) Compile(
         PolicyCache? cache, object resource, Func<(string Tier, CompiledPolicy Policy)> compile) =>

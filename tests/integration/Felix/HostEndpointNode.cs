@@ -87,11 +87,12 @@ public sealed class HostEndpointNode : IDisposable
         _clients.Dispose();
     }
 
-    private static HostEndpoint HostEndpoint(string iface, IPAddress address) =>
+    /// <summary>This node's host endpoint on <paramref name="iface"/>, labelled <c>hep == 'uplink'</c>.</summary>
+    public static HostEndpoint HostEndpoint(string iface, IPAddress address, params List<string> profiles) =>
         new()
         {
             Metadata = new ObjectMeta { Name = $"{NodeName}-{iface}", Labels = new() { ["hep"] = "uplink", ["iface"] = iface } },
-            Spec = new HostEndpointSpec { Node = NodeName, InterfaceName = iface, ExpectedIPs = [address.ToString()] },
+            Spec = new HostEndpointSpec { Node = NodeName, InterfaceName = iface, ExpectedIPs = [address.ToString()], Profiles = profiles },
         };
 
     /// <summary>A client namespace joined to the node by a veth whose node end is <paramref name="iface"/>.</summary>

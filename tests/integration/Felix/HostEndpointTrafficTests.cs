@@ -118,6 +118,20 @@ public sealed class HostEndpointTrafficTests(HostEndpointNode node) : IClassFixt
         Assert.False(await ConnectsAsync(node.ClientA, NodeA, 8081));
     }
 
+    [Fact]
+    public async Task A_host_endpoint_profile_decides_what_no_policy_does()
+    {
+        var profile = new Profile
+        {
+            Metadata = new ObjectMeta { Name = "allow-8081" },
+            Spec = new ProfileSpec { Ingress = [AllowTcp(8081)], Egress = [new Rule { Action = Rule.ActionAllow }] },
+        };
+        node.Apply(Cluster().WithProfile(profile).WithHostEndpoint(HostEndpoint("eth0", NodeA, "allow-8081")));
+
+        Assert.True(await ConnectsAsync(node.ClientA, NodeA, 8081));
+        Assert.False(await ConnectsAsync(node.ClientA, NodeA, 8080));
+    }
+
     private static GlobalNetworkPolicy Policy(string name, Rule ingress) =>
         new()
         {

@@ -85,6 +85,30 @@ public sealed class HostEndpointRenderTests
         Assert.Throws<ArgumentException>(() => new PolicyEvaluator(Cluster().WithGlobalNetworkPolicy(preDnat)));
     }
 
+    [Fact]
+    public void Profiles_come_after_policy_and_their_labels_select_policies()
+    {
+        var edge = new Profile
+        {
+            Metadata = new ObjectMeta { Name = "edge" },
+            Spec = new ProfileSpec { Ingress = [Allow()], LabelsToApply = new() { ["role"] = "edge" } },
+        };
+        var hep = Hep("eth0", "node1");
+        hep.Spec.Profiles = ["edge", "missing"];
+        var state = Cluster().WithProfile(edge).WithHostEndpoint(hep)
+            .WithGlobalNetworkPolicy(Gnp("edges", "default", 1, "role == 'edge'", Deny("pod == 'a'"), Pass()));
+
+        var ruleset = new RulesetRenderer(Options).Render(state, Local);
+
+        var rules = ruleset.Chains["fh-eth0"].Rules;
+        var jumps = rules.Select((rule, index) => (rule, index)).Where(r => r.rule.Contains("jump pi-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, jumps.Count);
+        Assert.Contains("end of tier default", rules[jumps[0].index + 2]);
+        Assert.Equal($"counter jump {jumps[1].rule.Split(' ')[^1]}", jumps[1].rule);
+        Assert.Equal("counter drop comment \"no profile matched\"", rules[^1]);
+        Assert.Equal("counter meta mark set meta mark | 0x00010000 return", Assert.Single(ruleset.Chains[jumps[1].rule.Split(' ')[^1]].Rules));
+    }
+
     private static HostEndpoint Hep(string iface, string node) =>
         new()
         {

@@ -26,7 +26,7 @@ public sealed class IncrementalRenderProperties
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(200),
             Prop.ForAll(
-                Gen.Choose(0, 1399).ArrayOf().Select(ops => ops.Take(25).ToArray()).ToArbitrary(),
+                Gen.Choose(0, 1499).ArrayOf().Select(ops => ops.Take(25).ToArray()).ToArbitrary(),
                 ops =>
                 {
                     var incremental = new RulesetRenderer(Options);
@@ -48,9 +48,19 @@ public sealed class IncrementalRenderProperties
 
     private static (ClusterState, HashSet<string>) Change(ClusterState state, HashSet<string> local, int op)
     {
-        var pick = op / 14;
-        switch (op % 14)
+        var pick = op / 15;
+        switch (op % 15)
         {
+            case 14:
+                return (state.WithProfile(new Profile
+                {
+                    Metadata = new ObjectMeta { Name = $"prof{pick % 2}" },
+                    Spec = new ProfileSpec
+                    {
+                        Ingress = [pick % 3 == 0 ? Deny("pod == 'a'") : Allow()],
+                        LabelsToApply = pick % 2 == 0 ? new() { ["role"] = "db" } : null,
+                    },
+                }), local);
             case 10:
                 return (state.WithHostEndpoint(HostEndpoint(pick)), local);
             case 11:
@@ -92,7 +102,10 @@ public sealed class IncrementalRenderProperties
         }
     }
 
-    /// <summary>A host endpoint of this node or another (only a member of sets there), on a named interface or all.</summary>
+    /// <summary>
+    /// A host endpoint of this node or another (only a member of sets there), on a named interface or all, maybe with
+    /// profiles (which may not exist yet).
+    /// </summary>
     private static HostEndpoint HostEndpoint(int pick) =>
         new()
         {
@@ -107,6 +120,7 @@ public sealed class IncrementalRenderProperties
                 InterfaceName = HostInterfaces[(pick / 4) % HostInterfaces.Length],
                 ExpectedIPs = [$"10.0.{pick % 4}.1"],
                 Ports = pick % 3 == 0 ? [new EndpointPort { Name = "serve-80-tcp", Protocol = Protocol.Tcp, Port = 8080 }] : null,
+                Profiles = pick % 3 == 1 ? ["prof0", "prof1"] : null,
             },
         };
 
