@@ -87,11 +87,15 @@ public sealed class HostEndpointNode : IDisposable
         _clients.Dispose();
     }
 
-    /// <summary>This node's host endpoint on <paramref name="iface"/>, labelled <c>hep == 'uplink'</c>.</summary>
+    /// <summary>This node's host endpoint on <paramref name="iface"/> (or <c>*</c>), labelled <c>hep == 'uplink'</c>.</summary>
     public static HostEndpoint HostEndpoint(string iface, IPAddress address, params List<string> profiles) =>
         new()
         {
-            Metadata = new ObjectMeta { Name = $"{NodeName}-{iface}", Labels = new() { ["hep"] = "uplink", ["iface"] = iface } },
+            Metadata = new ObjectMeta
+            {
+                Name = $"{NodeName}-{(iface == HostEndpointSpec.AllInterfaces ? "all" : iface)}",
+                Labels = new() { ["hep"] = "uplink" },
+            },
             Spec = new HostEndpointSpec { Node = NodeName, InterfaceName = iface, ExpectedIPs = [address.ToString()], Profiles = profiles },
         };
 

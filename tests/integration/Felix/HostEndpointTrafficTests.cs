@@ -119,6 +119,22 @@ public sealed class HostEndpointTrafficTests(HostEndpointNode node) : IClassFixt
     }
 
     [Fact]
+    public async Task An_all_interfaces_host_endpoint_polices_the_host_on_every_interface_but_not_forwarded_traffic()
+    {
+        var state = Cluster()
+            .WithoutHostEndpoint($"{HostEndpointNode.NodeName}-eth0")
+            .WithoutHostEndpoint($"{HostEndpointNode.NodeName}-eth1")
+            .WithHostEndpoint(HostEndpoint("*", NodeA))
+            .WithGlobalNetworkPolicy(Policy("allow-8080", AllowTcp(8080)));
+        node.Apply(state);
+
+        Assert.True(await ConnectsAsync(node.ClientA, NodeA, 8080));
+        Assert.False(await ConnectsAsync(node.ClientB, NodeB, 8081));
+        Assert.True(await ConnectsAsync(node.ClientB, NodeB, 22));
+        Assert.True(await ConnectsAsync(node.ClientA, PodIp, 80));
+    }
+
+    [Fact]
     public async Task A_host_endpoint_profile_decides_what_no_policy_does()
     {
         var profile = new Profile
