@@ -44,6 +44,18 @@ public sealed class HostEndpointTrafficTests(HostEndpointNode node) : IClassFixt
     }
 
     [Fact]
+    public async Task Removing_every_host_endpoint_removes_their_hooks_and_opens_the_host_again()
+    {
+        node.Apply(Cluster());
+        Assert.False(await ConnectsAsync(node.ClientA, NodeA, 8080));
+
+        node.Apply(Cluster().WithoutHostEndpoint($"{HostEndpointNode.NodeName}-eth0").WithoutHostEndpoint($"{HostEndpointNode.NodeName}-eth1"));
+
+        Assert.True(await ConnectsAsync(node.ClientA, NodeA, 8080));
+        Assert.DoesNotContain("raw-PREROUTING", CorpusTraffic.ListTable(node.Node));
+    }
+
+    [Fact]
     public async Task Emptied_failsafe_ports_leave_ssh_to_policy()
     {
         node.Apply(Cluster() with { FailsafeInbound = [] });
