@@ -31,6 +31,27 @@ public sealed class HostEndpointRenderTests
     }
 
     [Fact]
+    public void The_same_host_endpoint_state_again_runs_nothing_and_a_label_change_rewrites_only_that_endpoints_chains()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft, Options);
+        var policy = Gnp("db-hosts", "default", 1, "role == 'db'", Allow());
+        var state = Cluster().WithGlobalNetworkPolicy(policy).WithHostEndpoint(Hep("eth0", "node1")).WithHostEndpoint(Hep("eth1", "node1"));
+        dataplane.Apply(state, Local);
+
+        Assert.True(dataplane.Apply(state, Local).Unchanged);
+        Assert.Single(nft.Scripts);
+
+        var eth1 = Hep("eth1", "node1");
+        eth1.Metadata.Labels!["role"] = "db";
+        dataplane.Apply(state.WithHostEndpoint(eth1), Local);
+
+        var flushed = nft.Lines(1).Where(l => l.StartsWith("flush chain", StringComparison.Ordinal)).ToList();
+        // The policy governs ingress only: the egress chain th-eth1 stays as it was.
+        Assert.Equal(["flush chain inet calico fh-eth1"], flushed);
+    }
+
+    [Fact]
     public void Another_nodes_host_endpoint_is_policed_nowhere_here_but_is_a_selector_member()
     {
         var state = Cluster().WithHostEndpoint(Hep("eth0", "node2"))
