@@ -7,9 +7,9 @@ namespace CniNet.Felix.Calc;
 
 /// <summary>
 /// What the policy calculation reads: namespaces and their labels, pods, Kubernetes NetworkPolicies and Calico tiers,
-/// policies and network sets, profiles, host endpoints (every node's: their <c>expectedIPs</c> are selector members everywhere,
-/// while only the local node's are policed) and the failsafe ports. An immutable value; every change returns a new state, so a verdict is a pure function
-/// of one state.
+/// policies and network sets, profiles, host endpoints (every node's: their <c>expectedIPs</c> are selector members
+/// everywhere, while only the local node's are policed) and the failsafe ports. An immutable value; every change
+/// returns a new state, so a verdict is a pure function of one state.
 /// </summary>
 public sealed record ClusterState
 {

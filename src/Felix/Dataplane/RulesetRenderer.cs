@@ -7,8 +7,8 @@ using CniNet.Model.Policy;
 namespace CniNet.Felix.Dataplane;
 
 /// <summary>
-/// The whole desired ruleset for one cluster state and the node's workload interfaces and host endpoints, laid out as Felix lays out its
-/// nftables mode:
+/// The whole desired ruleset for one cluster state, the node's workload interfaces and its host endpoints, laid out
+/// as Felix lays out its nftables mode:
 /// <list type="bullet">
 /// <item>base chains <c>filter-FORWARD</c>, <c>filter-INPUT</c>, <c>filter-OUTPUT</c> at priority <c>filter</c>
 /// (0): after kube-proxy's nftables filter chains (-110) and its DNAT (dstnat, -100), so policy sees the
