@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CniNet.Model.Felix;
 using CniNet.Model.Kubernetes;
 using CniNet.Model.Policy;
 
@@ -6,8 +7,9 @@ namespace CniNet.Felix.Calc;
 
 /// <summary>
 /// What the policy calculation reads: namespaces and their labels, pods, Kubernetes NetworkPolicies and Calico tiers,
-/// policies and network sets. An immutable value; every change returns a new state, so a verdict is a pure function
-/// of one state.
+/// policies and network sets, profiles, host endpoints (every node's: their <c>expectedIPs</c> are selector members
+/// everywhere, while only the local node's are policed) and the failsafe ports. An immutable value; every change
+/// returns a new state, so a verdict is a pure function of one state.
 /// </summary>
 public sealed record ClusterState
 {
@@ -32,6 +34,17 @@ public sealed record ClusterState
     public ImmutableList<NetworkSet> NetworkSets { get; init; } = [];
 
     public ImmutableList<GlobalNetworkSet> GlobalNetworkSets { get; init; } = [];
+
+    public ImmutableList<HostEndpoint> HostEndpoints { get; init; } = [];
+
+    /// <summary>Profiles host endpoints list (namespaces' <c>kns.*</c> profiles are derived, not stored here).</summary>
+    public ImmutableList<Profile> Profiles { get; init; } = [];
+
+    /// <summary>Felix's <c>failsafeInboundHostPorts</c>, its defaults unless configured.</summary>
+    public ImmutableList<FailsafePort> FailsafeInbound { get; init; } = FailsafePort.DefaultInbound;
+
+    /// <summary>Felix's <c>failsafeOutboundHostPorts</c>, its defaults unless configured.</summary>
+    public ImmutableList<FailsafePort> FailsafeOutbound { get; init; } = FailsafePort.DefaultOutbound;
 
     public PodEndpoint? FindPod(string key) => Pods.Find(pod => pod.Key == key);
 
@@ -132,6 +145,31 @@ public sealed record ClusterState
         this with
         {
             GlobalNetworkSets = GlobalNetworkSets.RemoveAll(s => s.Metadata.Name == set.Metadata.Name).Add(set),
+        };
+
+    /// <summary>Creates or replaces (same name) a host endpoint.</summary>
+    public ClusterState WithHostEndpoint(HostEndpoint endpoint) =>
+        this with
+        {
+            HostEndpoints = HostEndpoints.RemoveAll(e => e.Metadata.Name == endpoint.Metadata.Name).Add(endpoint),
+        };
+
+    public ClusterState WithoutHostEndpoint(string name) =>
+        this with { HostEndpoints = HostEndpoints.RemoveAll(e => e.Metadata.Name == name) };
+
+    /// <summary>Creates or replaces (same name) a profile.</summary>
+    public ClusterState WithProfile(Profile profile) =>
+        this with { Profiles = Profiles.RemoveAll(p => p.Metadata.Name == profile.Metadata.Name).Add(profile) };
+
+    public ClusterState WithoutProfile(string name) =>
+        this with { Profiles = Profiles.RemoveAll(p => p.Metadata.Name == name) };
+
+    /// <summary>Takes the failsafe ports of the node's effective FelixConfiguration (unset fields mean Felix's defaults).</summary>
+    public ClusterState WithFelixConfiguration(FelixConfigurationSpec spec) =>
+        this with
+        {
+            FailsafeInbound = FailsafePort.FromConfiguration(spec.FailsafeInboundHostPorts, FailsafePort.DefaultInbound),
+            FailsafeOutbound = FailsafePort.FromConfiguration(spec.FailsafeOutboundHostPorts, FailsafePort.DefaultOutbound),
         };
 
     private ImmutableDictionary<string, string> RequireNamespace(string name) =>

@@ -6,6 +6,11 @@ public sealed record NftDataplaneOptions
     /// <summary>The <c>inet</c> table the dataplane owns entirely (Felix: <c>calico</c>).</summary>
     public string Table { get; init; } = "calico";
 
+    /// <summary>
+    /// Felix's <c>FelixHostname</c>: the node whose host endpoints (<c>spec.node</c>) this dataplane polices.
+    /// </summary>
+    public string NodeName { get; init; } = Environment.MachineName;
+
     /// <summary>Felix's <c>InterfacePrefix</c>: workload interfaces start with it.</summary>
     public string InterfacePrefix { get; init; } = "cali";
 

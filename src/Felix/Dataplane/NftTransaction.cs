@@ -7,7 +7,8 @@ namespace CniNet.Felix.Dataplane;
 /// The text of one <c>nft -f -</c> transaction taking the table from what was written to what is wanted, in the
 /// order knftables and Felix use so that nothing is referenced before it exists or deleted while still referenced:
 /// sets and their element changes, maps, chain declarations, each changed chain flushed and re-added whole, map
-/// element changes, then removals (removed chains flushed first so that removed chains may refer to each other).
+/// element changes, then removals (removed chains flushed first so that removed chains may refer to each other, and
+/// removed maps deleted before the chains their elements name).
 /// Without a previous model (first write, or after a failure, when the kernel may have drifted) the table is deleted
 /// and rebuilt inside the same transaction, so the swap is still atomic.
 /// </summary>
@@ -111,13 +112,14 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
         {
             script.Append("flush chain ").Append(t).Append(' ').AppendLine(name);
         }
-        foreach (var name in removedChains)
-        {
-            script.Append("delete chain ").Append(t).Append(' ').AppendLine(name);
-        }
+        // A removed map's elements still hold the chains they jump to: the map goes before them.
         foreach (var (name, _, _) in mapChanges.Where(change => change.After is null))
         {
             script.Append("delete map ").Append(t).Append(' ').AppendLine(name);
+        }
+        foreach (var name in removedChains)
+        {
+            script.Append("delete chain ").Append(t).Append(' ').AppendLine(name);
         }
         foreach (var name in removedSets)
         {

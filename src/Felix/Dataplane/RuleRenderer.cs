@@ -11,9 +11,10 @@ namespace CniNet.Felix.Dataplane;
 /// alternative. Address criteria are per family: a rule is written for IPv4 and IPv6 separately when it has any,
 /// and skipped for a family where its nets leave nothing to match or its notNets hold the catch-all, as Felix's
 /// <c>filterNets</c> does. Without IPv6 support only the IPv4 forms are written, as Felix with <c>IPv6Support</c> off
-/// programs no IPv6 rules.
+/// programs no IPv6 rules. An untracked (doNotTrack) policy's Allow also exempts the packet from conntrack, so its
+/// reply is a packet of its own that needs its own policy.
 /// </summary>
-internal sealed class RuleRenderer(Func<SetRequest, string> requestSet, bool ipv6)
+internal sealed class RuleRenderer(Func<SetRequest, string> requestSet, bool ipv6, bool untracked = false)
 {
     /// <summary>Accept and pass bits in the packet mark, as Felix allocates them from its default mask.</summary>
     public const uint AcceptMark = 0x10000;
@@ -27,7 +28,7 @@ internal sealed class RuleRenderer(Func<SetRequest, string> requestSet, bool ipv
     {
         var verdict = rule.Action switch
         {
-            Rule.ActionAllow => $"counter meta mark set meta mark | {Hex(AcceptMark)} return",
+            Rule.ActionAllow => $"counter {(untracked ? "notrack " : "")}meta mark set meta mark | {Hex(AcceptMark)} return",
             Rule.ActionPass => $"counter meta mark set meta mark | {Hex(PassMark)} return",
             Rule.ActionDeny => "counter drop",
             Rule.ActionLog => "counter log prefix \"calico-packet: \"",

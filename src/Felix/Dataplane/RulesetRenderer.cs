@@ -1,12 +1,14 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Policy;
+using CniNet.Model.Policy;
 
 namespace CniNet.Felix.Dataplane;
 
 /// <summary>
-/// The whole desired ruleset for one cluster state and the node's workload interfaces, laid out as Felix lays out its
-/// nftables mode:
+/// The whole desired ruleset for one cluster state, the node's workload interfaces and its host endpoints, laid out
+/// as Felix lays out its nftables mode:
 /// <list type="bullet">
 /// <item>base chains <c>filter-FORWARD</c>, <c>filter-INPUT</c>, <c>filter-OUTPUT</c> at priority <c>filter</c>
 /// (0): after kube-proxy's nftables filter chains (-110) and its DNAT (dstnat, -100), so policy sees the
@@ -18,7 +20,9 @@ namespace CniNet.Felix.Dataplane;
 /// each policy chain while the pass bit is clear, returning as soon as the accept bit is set, and the end-of-tier drop
 /// unless the tier's default action is Pass; then the profile <c>kns.&lt;ns&gt;</c>; then drop;</item>
 /// <item>policy chains <c>pi-&lt;hash&gt;</c>/<c>po-&lt;hash&gt;</c> shared by every endpoint the policy selects;</item>
-/// <item>a named set per selector and per named port; counters on every rule.</item>
+/// <item>a named set per selector and per named port; counters on every rule;</item>
+/// <item>with host endpoints on this node, Felix's host-endpoint chains and hooks (raw, mangle and filter; see
+/// <see cref="RenderBaseChains"/>), dispatched by verdict maps on the interface.</item>
 /// </list>
 /// An endpoint chain returns with the accept bit set; the base chain then goes on to the destination's ingress, so a
 /// packet between two local pods gets both verdicts before the final accept.
@@ -36,8 +40,19 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     public const string FromWorkloadMap = "from-wl";
     public const string ToWorkloadMap = "to-wl";
 
+    public const string FromHostMap = "from-hep";
+    public const string ToHostMap = "to-hep";
+    public const string FromHostForwardMap = "from-hep-fwd";
+    public const string ToHostForwardMap = "to-hep-fwd";
+    public const string MangleFromHostMap = "mangle-from-hep";
+    public const string RawFromHostMap = "raw-from-hep";
+    public const string RawToHostMap = "raw-to-hep";
+
     private const string FromDispatch = "from-wl-dispatch";
     private const string ToDispatch = "to-wl-dispatch";
+
+    private static readonly string ClearMarks =
+        $"meta mark set meta mark & {RuleRenderer.Hex(~(RuleRenderer.AcceptMark | RuleRenderer.PassMark))}";
 
     private PolicyCache _policyCache = new();
     private IpSetRegistry _sets = new();
@@ -48,6 +63,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private ImmutableSortedDictionary<string, NftChain>.Builder _chains = NewChains();
     private ImmutableSortedDictionary<string, string>.Builder _fromMap = NewMap();
     private ImmutableSortedDictionary<string, string>.Builder _toMap = NewMap();
+    private HashSet<string> _hostChains = new(StringComparer.Ordinal);
+    private Dictionary<Profile, CompiledPolicy> _hostProfiles = new(ReferenceEqualityComparer.Instance);
     private string _tierSignature = "";
     private bool _trusted;
 
@@ -97,8 +114,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             if (chains.Ingress is null || chains.Egress is null)
             {
                 var ordered = chains.Selected.OrderBy(p => rank[p]).ToList();
-                chains.Ingress = EndpointChain(ordered, tierOf, PolicyDirection.Ingress, $"pri-kns.{pod.Namespace}");
-                chains.Egress = EndpointChain(ordered, tierOf, PolicyDirection.Egress, $"pro-kns.{pod.Namespace}");
+                chains.Ingress = EndpointChain(ordered, tierOf, PolicyDirection.Ingress, ChainKind.Normal, null, [$"pri-kns.{pod.Namespace}"]);
+                chains.Egress = EndpointChain(ordered, tierOf, PolicyDirection.Egress, ChainKind.Normal, null, [$"pro-kns.{pod.Namespace}"]);
                 _chains[$"tw-{iface}"] = chains.Ingress;
                 _chains[$"fw-{iface}"] = chains.Egress;
                 _toMap[Quoted(iface)] = $"goto tw-{iface}";
@@ -116,16 +133,17 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             _fromMap.Remove(Quoted(gone));
         }
 
+        var maps = new Dictionary<string, NftVerdictMap>
+        {
+            [FromWorkloadMap] = new("ifname", _fromMap.ToImmutable()),
+            [ToWorkloadMap] = new("ifname", _toMap.ToImmutable()),
+        };
+        var hosts = RenderHostEndpoints(state, rank, tierOf, active, maps);
         RenderPolicies(active);
         RenderProfiles(namespaces);
-        RenderBaseChains();
+        RenderBaseChains(hosts);
         var ruleset = new NftRuleset(_sets.EndRound(),
-            ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, NftVerdictMap>
-            {
-                [FromWorkloadMap] = new("ifname", _fromMap.ToImmutable()),
-                [ToWorkloadMap] = new("ifname", _toMap.ToImmutable()),
-            }),
-            _chains.ToImmutable());
+            ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, maps), _chains.ToImmutable());
         _trusted = true;
         return ruleset;
     }
@@ -143,24 +161,35 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         {
             var changed = false;
             foreach (var policy in removed) changed |= known.Selected.Remove(policy);
-            foreach (var policy in added.Where(p => p.Selects(known.Labels))) changed |= known.Selected.Add(policy);
+            foreach (var policy in added.Where(p => p.AppliesToWorkloads && p.Selects(known.Labels))) changed |= known.Selected.Add(policy);
             if (changed) known.Ingress = known.Egress = null;
             return known;
         }
         var chains = new EndpointChains(pod, nsLabels, CalicoLabels.ForPod(pod, nsLabels));
-        chains.Selected.UnionWith(current.Where(p => p.Selects(chains.Labels)));
+        chains.Selected.UnionWith(current.Where(p => p.AppliesToWorkloads && p.Selects(chains.Labels)));
         return chains;
     }
 
+    /// <summary>
+    /// An endpoint chain (Felix's <c>endpointIptablesChain</c>): the conntrack fast path on tracked chains, the
+    /// failsafe jump on host endpoints, then per tier a jump to each policy chain while the pass bit is clear,
+    /// returning as soon as the accept bit is set, and the end-of-tier drop unless the tier's default action is Pass
+    /// (pre-DNAT and untracked tiers always pass, so normal policy still runs); then the kind's ending.
+    /// </summary>
     private static NftChain EndpointChain(
-        List<CompiledPolicy> ordered, Dictionary<CompiledPolicy, CompiledTier> tierOf, PolicyDirection direction, string profileChain)
+        IEnumerable<CompiledPolicy> ordered, Dictionary<CompiledPolicy, CompiledTier> tierOf, PolicyDirection direction,
+        ChainKind kind, string? failsafe, IReadOnlyList<string> profileChains)
     {
         var accept = RuleRenderer.Hex(RuleRenderer.AcceptMark);
         var pass = RuleRenderer.Hex(RuleRenderer.PassMark);
         var body = ImmutableArray.CreateBuilder<string>();
-        body.Add("ct state established,related accept");
-        body.Add("ct state invalid counter drop");
-        body.Add($"meta mark set meta mark & {RuleRenderer.Hex(~(RuleRenderer.AcceptMark | RuleRenderer.PassMark))}");
+        if (kind is ChainKind.Normal or ChainKind.Forward)
+        {
+            body.Add("ct state established,related accept");
+            body.Add("ct state invalid counter drop");
+        }
+        if (failsafe is not null) body.Add($"counter jump {failsafe}");
+        body.Add(ClearMarks);
         // A tier with no policy for this endpoint and direction does not exist for it: no end-of-tier drop.
         foreach (var tier in ordered.Where(p => p.Governs(direction)).GroupBy(p => tierOf[p]))
         {
@@ -170,15 +199,132 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
                 body.Add($"meta mark & {pass} == 0 counter jump {PolicyChainName(policy, direction)}");
                 body.Add($"meta mark & {accept} != 0 return");
             }
-            if (!tier.Key.DefaultPass)
+            if (!tier.Key.DefaultPass && kind is ChainKind.Normal or ChainKind.Forward)
             {
                 body.Add($"meta mark & {pass} == 0 counter drop comment \"end of tier {tier.Key.Name}\"");
             }
         }
-        body.Add($"counter jump {profileChain}");
-        body.Add($"meta mark & {accept} != 0 return");
-        body.Add("counter drop comment \"no profile matched\"");
+        switch (kind)
+        {
+            case ChainKind.Normal:
+                foreach (var profile in profileChains)
+                {
+                    body.Add($"counter jump {profile}");
+                    body.Add($"meta mark & {accept} != 0 return");
+                }
+                body.Add("counter drop comment \"no profile matched\"");
+                break;
+            case ChainKind.Forward:
+                // Forwarded traffic no applyOnForward policy decided is allowed (Felix: "Allow forwarded traffic by default").
+                body.Add($"counter meta mark set meta mark | {accept} return comment \"allow forwarded traffic by default\"");
+                break;
+        }
         return new NftChain(null, body.ToImmutable());
+    }
+
+    /// <summary>
+    /// The chains and dispatch maps of this node's host endpoints (those with an interface name; one per interface,
+    /// the first by name), laid out as Felix's <c>cali-fh-</c>/<c>cali-th-</c> (normal policy, then the endpoint's
+    /// profiles, rendered as policy chains, after the failsafe ports; no policy and no profile means deny), <c>cali-fhfw-</c>/<c>cali-thfw-</c> (applyOnForward
+    /// policy; nothing selected means allow), and the mangle (pre-DNAT, ingress) and raw (untracked) chains, whose
+    /// tiers always pass. The all-interfaces endpoint gets normal and pre-DNAT chains only. A node has a handful of
+    /// host interfaces, so their chains are laid out again every round; unchanged ones are not written.
+    /// </summary>
+    private HostDispatch RenderHostEndpoints(
+        ClusterState state, Dictionary<CompiledPolicy, int> rank, Dictionary<CompiledPolicy, CompiledTier> tierOf,
+        HashSet<CompiledPolicy> active, Dictionary<string, NftVerdictMap> maps)
+    {
+        var local = state.HostEndpoints
+            .Where(e => e.Spec.Node == options.NodeName && !string.IsNullOrEmpty(e.Spec.InterfaceName))
+            .OrderBy(e => e.Metadata.Name, StringComparer.Ordinal)
+            .DistinctBy(e => e.Spec.InterfaceName)
+            .ToList();
+        var rendered = new HashSet<string>(StringComparer.Ordinal);
+        var profiles = new Dictionary<Profile, CompiledPolicy>(ReferenceEqualityComparer.Instance);
+        var wildcard = false;
+        if (local.Count > 0)
+        {
+            var ordered = rank.Keys.OrderBy(p => rank[p]).ToList();
+            var hostMaps = new[] { FromHostMap, ToHostMap, FromHostForwardMap, ToHostForwardMap, MangleFromHostMap, RawFromHostMap, RawToHostMap }
+                .ToDictionary(name => name, _ => NewMap(), StringComparer.Ordinal);
+            void Chain(string name, NftChain chain)
+            {
+                SetChain(name, chain);
+                rendered.Add(name);
+            }
+            foreach (var endpoint in local)
+            {
+                var iface = endpoint.Spec.InterfaceName!;
+                var all = iface == HostEndpointSpec.AllInterfaces;
+                if (!all) NftNames.RequireInterfaceName(iface);
+                wildcard |= all;
+                var labels = CalicoLabels.ForHostEndpoint(endpoint, state.Profiles);
+                var selected = ordered.Where(p => p.Selects(labels)).ToList();
+                active.UnionWith(selected.Where(p => !all || p.Flavor != HostPolicyFlavor.Untracked));
+                var normal = selected.Where(p => p.AppliesToWorkloads).ToList();
+                var preDnat = selected.Where(p => p.Flavor == HostPolicyFlavor.PreDnat).ToList();
+                // A listed profile that does not exist allows nothing, as in Felix.
+                var listed = (endpoint.Spec.Profiles ?? [])
+                    .Select(name => state.Profiles.Find(p => p.Metadata.Name == name))
+                    .OfType<Profile>()
+                    .Select(profile => profiles[profile] = _hostProfiles.GetValueOrDefault(profile) ?? PolicyCompiler.CompileProfile(profile))
+                    .ToList();
+                active.UnionWith(listed);
+                Chain(HostChainName("fh", iface), EndpointChain(normal, tierOf, PolicyDirection.Ingress, ChainKind.Normal, "failsafe-in",
+                    [.. listed.Select(p => PolicyChainName(p, PolicyDirection.Ingress))]));
+                Chain(HostChainName("th", iface), EndpointChain(normal, tierOf, PolicyDirection.Egress, ChainKind.Normal, "failsafe-out",
+                    [.. listed.Select(p => PolicyChainName(p, PolicyDirection.Egress))]));
+                Chain(HostChainName("mangle-fh", iface),
+                    EndpointChain(preDnat, tierOf, PolicyDirection.Ingress, ChainKind.PolicyOnly, "failsafe-in", []));
+                if (all) continue;
+                var forward = selected.Where(p => p.Flavor == HostPolicyFlavor.NormalAndForward).ToList();
+                var untracked = selected.Where(p => p.Flavor == HostPolicyFlavor.Untracked).ToList();
+                Chain(HostChainName("fhfw", iface), EndpointChain(forward, tierOf, PolicyDirection.Ingress, ChainKind.Forward, null, []));
+                Chain(HostChainName("thfw", iface), EndpointChain(forward, tierOf, PolicyDirection.Egress, ChainKind.Forward, null, []));
+                Chain(HostChainName("raw-fh", iface),
+                    EndpointChain(untracked, tierOf, PolicyDirection.Ingress, ChainKind.PolicyOnly, "raw-failsafe-in", []));
+                Chain(HostChainName("raw-th", iface),
+                    EndpointChain(untracked, tierOf, PolicyDirection.Egress, ChainKind.PolicyOnly, "raw-failsafe-out", []));
+                var key = Quoted(iface);
+                hostMaps[FromHostMap][key] = $"goto {HostChainName("fh", iface)}";
+                hostMaps[ToHostMap][key] = $"goto {HostChainName("th", iface)}";
+                hostMaps[FromHostForwardMap][key] = $"jump {HostChainName("fhfw", iface)}";
+                hostMaps[ToHostForwardMap][key] = $"jump {HostChainName("thfw", iface)}";
+                hostMaps[MangleFromHostMap][key] = $"goto {HostChainName("mangle-fh", iface)}";
+                hostMaps[RawFromHostMap][key] = $"goto {HostChainName("raw-fh", iface)}";
+                hostMaps[RawToHostMap][key] = $"goto {HostChainName("raw-th", iface)}";
+            }
+            Chain("failsafe-in", FailsafeChain(state.FailsafeInbound, "saddr", "dport"));
+            Chain("failsafe-out", FailsafeChain(state.FailsafeOutbound, "daddr", "dport"));
+            // Before conntrack, replies to the other direction's failsafe connections must be let through too.
+            Chain("raw-failsafe-in", FailsafeChain(state.FailsafeInbound, "saddr", "dport", state.FailsafeOutbound));
+            Chain("raw-failsafe-out", FailsafeChain(state.FailsafeOutbound, "daddr", "dport", state.FailsafeInbound));
+            foreach (var (name, elements) in hostMaps) maps[name] = new NftVerdictMap("ifname", elements.ToImmutable());
+        }
+        foreach (var gone in _hostChains.Where(name => !rendered.Contains(name))) _chains.Remove(gone);
+        _hostChains = rendered;
+        _hostProfiles = profiles;
+        return new HostDispatch(local.Count > 0, wildcard);
+    }
+
+    /// <summary>
+    /// Accepts each failsafe port (the peer net, when given, on <paramref name="peer"/>), and with
+    /// <paramref name="replies"/> the replies from the other direction's failsafe ports (source port, same peer side).
+    /// </summary>
+    private NftChain FailsafeChain(
+        IEnumerable<FailsafePort> ports, string peer, string port, IEnumerable<FailsafePort>? replies = null)
+    {
+        var rules = ImmutableArray.CreateBuilder<string>();
+        void Add(FailsafePort failsafe, string portField)
+        {
+            if (failsafe.Net is { } net && net.IsV6 && !options.Ipv6Support) return;
+            var scope = failsafe.Net is { } n ? $"{(n.IsV6 ? "ip6" : "ip")} {peer} {CidrNormalizer.Element(n.Masked())} " : "";
+            rules.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{scope}meta l4proto {failsafe.Protocol} th {portField} {failsafe.Port} counter accept"));
+        }
+        foreach (var failsafe in ports) Add(failsafe, port);
+        foreach (var failsafe in replies ?? []) Add(failsafe, "sport");
+        return new NftChain(null, rules.ToImmutable());
     }
 
     /// <summary>
@@ -194,7 +340,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             {
                 requests.Add(request);
                 return _sets.Acquire(request);
-            }, options.Ipv6Support);
+            }, options.Ipv6Support, untracked: policy.Flavor == HostPolicyFlavor.Untracked);
             NftChain? Chain(PolicyDirection d) =>
                 policy.Governs(d) ? new NftChain(null, [.. policy.Rules(d).SelectMany(rules.Render)]) : null;
             var chains = new PolicyChains(PolicyChainName(policy, PolicyDirection.Ingress), Chain(PolicyDirection.Ingress),
@@ -223,7 +369,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         {
             _chains.Remove(name);
         }
-        else
+        else if (!_chains.TryGetValue(name, out var existing) || !existing.SameAs(chain))
         {
             _chains[name] = chain;
         }
@@ -246,28 +392,74 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         _profiles = namespaces;
     }
 
-    private void RenderBaseChains()
+    /// <summary>
+    /// The base chains. With local host endpoints they also hold Felix's host-endpoint hooks: untracked policy in
+    /// <c>raw-PREROUTING</c>/<c>raw-OUTPUT</c> (priority raw, before conntrack), pre-DNAT policy in
+    /// <c>mangle-PREROUTING</c> (priority mangle, before any DNAT), normal policy after workload dispatch in
+    /// <c>filter-INPUT</c>/<c>filter-OUTPUT</c>, and forward policy around the workload dispatch in
+    /// <c>filter-FORWARD</c>. A packet accepted in raw or mangle carries the accept bit and skips the host endpoint's
+    /// later chains, as Felix's <c>acceptAlreadyAccepted</c>. The all-interfaces endpoint (<c>*</c>) catches what no
+    /// named interface's endpoint did.
+    /// </summary>
+    private void RenderBaseChains(HostDispatch hosts)
     {
-        if (_chains.ContainsKey("filter-FORWARD")) return;
         var prefix = Quoted(options.InterfacePrefix + "*");
-        _chains[FromDispatch] = new NftChain(null,
-            [$"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]);
-        _chains[ToDispatch] = new NftChain(null,
-            [$"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]);
-        _chains["filter-FORWARD"] = new NftChain("type filter hook forward priority filter; policy accept;",
-        [
-            $"iifname {prefix} counter jump {FromDispatch}",
-            $"oifname {prefix} counter jump {ToDispatch}",
-            $"iifname {prefix} counter accept",
-            $"oifname {prefix} counter accept",
-        ]);
-        _chains["filter-INPUT"] = new NftChain("type filter hook input priority filter; policy accept;",
-        [
-            $"iifname {prefix} counter jump {FromDispatch}",
-            $"iifname {prefix} counter {(options.AcceptEndpointToHost ? "accept" : "drop")}",
-        ]);
-        _chains["filter-OUTPUT"] = new NftChain("type filter hook output priority filter; policy accept;",
-            [$"oifname {prefix} counter jump {ToDispatch}"]);
+        var accept = RuleRenderer.Hex(RuleRenderer.AcceptMark);
+        var alreadyAccepted = $"meta mark & {accept} != 0 counter accept";
+        SetChain(FromDispatch, new NftChain(null,
+            [$"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
+        SetChain(ToDispatch, new NftChain(null,
+            [$"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
+        var forward = ImmutableArray.CreateBuilder<string>();
+        var input = ImmutableArray.CreateBuilder<string>();
+        var output = ImmutableArray.CreateBuilder<string>();
+        if (hosts.Any)
+        {
+            forward.Add($"meta mark & {accept} == 0 iifname vmap @{FromHostForwardMap}");
+            input.Add(alreadyAccepted);
+            output.Add(alreadyAccepted);
+        }
+        forward.Add($"iifname {prefix} counter jump {FromDispatch}");
+        forward.Add($"oifname {prefix} counter jump {ToDispatch}");
+        if (hosts.Any) forward.Add($"oifname vmap @{ToHostForwardMap}");
+        forward.Add($"iifname {prefix} counter accept");
+        forward.Add($"oifname {prefix} counter accept");
+        input.Add($"iifname {prefix} counter jump {FromDispatch}");
+        input.Add($"iifname {prefix} counter {(options.AcceptEndpointToHost ? "accept" : "drop")}");
+        output.Add($"oifname {prefix} counter jump {ToDispatch}");
+        if (hosts.Any)
+        {
+            // Host-to-workload traffic is policed by the workload's ingress only, never by host endpoint policy.
+            output.Add($"oifname {prefix} counter accept");
+            input.Add($"iifname vmap @{FromHostMap}");
+            output.Add($"oifname vmap @{ToHostMap}");
+            if (hosts.Wildcard)
+            {
+                input.Add($"counter goto {HostChainName("fh", HostEndpointSpec.AllInterfaces)}");
+                output.Add($"counter goto {HostChainName("th", HostEndpointSpec.AllInterfaces)}");
+            }
+        }
+        SetChain("filter-FORWARD", new NftChain("type filter hook forward priority filter; policy accept;", forward.ToImmutable()));
+        SetChain("filter-INPUT", new NftChain("type filter hook input priority filter; policy accept;", input.ToImmutable()));
+        SetChain("filter-OUTPUT", new NftChain("type filter hook output priority filter; policy accept;", output.ToImmutable()));
+        if (!hosts.Any)
+        {
+            SetChain("mangle-PREROUTING", null);
+            SetChain("raw-PREROUTING", null);
+            SetChain("raw-OUTPUT", null);
+            return;
+        }
+        var mangle = ImmutableArray.CreateBuilder<string>();
+        mangle.Add("ct state established,related accept");
+        mangle.Add(alreadyAccepted);
+        mangle.Add($"iifname {prefix} accept");
+        mangle.Add($"iifname vmap @{MangleFromHostMap}");
+        if (hosts.Wildcard) mangle.Add($"counter goto {HostChainName("mangle-fh", HostEndpointSpec.AllInterfaces)}");
+        SetChain("mangle-PREROUTING", new NftChain("type filter hook prerouting priority mangle; policy accept;", mangle.ToImmutable()));
+        SetChain("raw-PREROUTING", new NftChain("type filter hook prerouting priority raw; policy accept;",
+            [ClearMarks, $"iifname vmap @{RawFromHostMap}"]));
+        SetChain("raw-OUTPUT", new NftChain("type filter hook output priority raw; policy accept;",
+            [ClearMarks, $"oifname vmap @{RawToHostMap}"]));
     }
 
     private void Reset()
@@ -281,8 +473,14 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         _chains = NewChains();
         _fromMap = NewMap();
         _toMap = NewMap();
+        _hostChains = new HashSet<string>(StringComparer.Ordinal);
+        _hostProfiles = new Dictionary<Profile, CompiledPolicy>(ReferenceEqualityComparer.Instance);
         _tierSignature = "";
     }
+
+    /// <summary>A host endpoint's chain: <c>fh-eth0</c>; the all-interfaces endpoint's, which no interface can name, <c>fhall</c>.</summary>
+    private static string HostChainName(string prefix, string iface) =>
+        iface == HostEndpointSpec.AllInterfaces ? $"{prefix}all" : $"{prefix}-{iface}";
 
     private static string PolicyChainName(CompiledPolicy policy, PolicyDirection direction) =>
         $"{(direction == PolicyDirection.Ingress ? "pi" : "po")}-{NftNames.Hash(policy.Key)}";
@@ -294,4 +492,15 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
 
     private static string Quoted(string text) => $"\"{text}\"";
+
+    /// <summary>How an endpoint chain ends: in the profiles and a drop, in an allow (forward), or by falling through.</summary>
+    private enum ChainKind
+    {
+        Normal,
+        Forward,
+        PolicyOnly,
+    }
+
+    /// <summary>Whether any local host endpoint is policed, and whether one is the all-interfaces endpoint.</summary>
+    private readonly record struct HostDispatch(bool Any, bool Wildcard);
 }

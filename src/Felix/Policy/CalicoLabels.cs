@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using CniNet.Felix.Calc;
+using CniNet.Model.Policy;
 
 namespace CniNet.Felix.Policy;
 
@@ -32,6 +33,22 @@ public static class CalicoLabels
             labels[key] = value;
         }
         labels[Namespace] = pod.Namespace;
+        return labels.ToImmutable();
+    }
+
+    /// <summary>
+    /// A host endpoint carries its own labels and those its profiles apply (its own win, then earlier profiles); it
+    /// is in no namespace, which is what <c>global()</c> selects.
+    /// </summary>
+    public static ImmutableDictionary<string, string> ForHostEndpoint(HostEndpoint endpoint, IReadOnlyList<Profile> profiles)
+    {
+        var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var name in Enumerable.Reverse(endpoint.Spec.Profiles ?? []))
+        {
+            var profile = profiles.FirstOrDefault(p => p.Metadata.Name == name);
+            foreach (var (key, value) in profile?.Spec.LabelsToApply ?? []) labels[key] = value;
+        }
+        foreach (var (key, value) in endpoint.Metadata.Labels ?? []) labels[key] = value;
         return labels.ToImmutable();
     }
 

@@ -15,7 +15,8 @@ internal sealed class CompiledPolicy(
     bool governsIngress,
     bool governsEgress,
     ImmutableArray<CompiledRule> ingress,
-    ImmutableArray<CompiledRule> egress)
+    ImmutableArray<CompiledRule> egress,
+    HostPolicyFlavor flavor = HostPolicyFlavor.Normal)
 {
     public string Name => name;
 
@@ -33,6 +34,11 @@ internal sealed class CompiledPolicy(
 
     // Compared on every sort of a tier: built once.
     private string TieKey { get; } = $"{name}/{ns}/{kind}";
+
+    public HostPolicyFlavor Flavor => flavor;
+
+    /// <summary>Pre-DNAT and untracked policies police host endpoints only.</summary>
+    public bool AppliesToWorkloads => flavor is HostPolicyFlavor.Normal or HostPolicyFlavor.NormalAndForward;
 
     public bool Governs(PolicyDirection direction) =>
         direction == PolicyDirection.Ingress ? governsIngress : governsEgress;

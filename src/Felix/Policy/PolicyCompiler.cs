@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Conversion;
 using CniNet.Model.Net;
@@ -30,7 +31,7 @@ internal static class PolicyCompiler
     public static IpSetIndex CompileIpSets(ClusterState state) => new([.. MemberSources(state).Select(source => source.Build())]);
 
     /// <summary>
-    /// Every IP-set member of the state (pods, network sets, global network sets) with a stable id and the objects it
+    /// Every IP-set member of the state (pods, network sets, global network sets, host endpoints' expected IPs) with a stable id and the objects it
     /// is derived from, so that an incremental consumer rebuilds only members whose objects changed.
     /// </summary>
     public static IEnumerable<IpSetMemberSource> MemberSources(ClusterState state)
@@ -54,6 +55,14 @@ internal static class PolicyCompiler
                 () => new IpSetMember(
                     ImmutableDictionary.CreateRange(StringComparer.Ordinal, set.Metadata.Labels ?? []), ParseNets(set.Spec.Nets), []));
         }
+        foreach (var endpoint in state.HostEndpoints)
+        {
+            var profiles = state.Profiles;
+            yield return new IpSetMemberSource($"hostendpoint/{endpoint.Metadata.Name}", endpoint, profiles,
+                () => new IpSetMember(CalicoLabels.ForHostEndpoint(endpoint, profiles),
+                    [.. (endpoint.Spec.ExpectedIPs ?? []).Select(ip => Cidr.Host(IPAddress.Parse(ip)))],
+                    [.. (endpoint.Spec.Ports ?? []).Select(port => new NamedPort(port.Name, port.Port, port.Protocol))]));
+        }
     }
 
     /// <summary>The tiers in order with their policies in order; <paramref name="cache"/> keeps unchanged policies compiled.</summary>
@@ -75,15 +84,10 @@ internal static class PolicyCompiler
         }
         foreach (var policy in state.GlobalNetworkPolicies)
         {
-            // Pre-DNAT and untracked policies only ever apply to host endpoints, never to workloads.
-            if (policy.Spec.PreDNAT || policy.Spec.DoNotTrack)
-            {
-                continue;
-            }
             var spec = policy.Spec;
             policies.Add(Compile(cache, policy, () => (TierOf(spec.Tier), CompilePolicy(
                 KindGlobalNetworkPolicy, policy.Metadata.Name, ns: null, spec.Order, spec.Selector, spec.NamespaceSelector,
-                spec.ServiceAccountSelector, spec.Types, spec.Ingress, spec.Egress))));
+                spec.ServiceAccountSelector, spec.Types, spec.Ingress, spec.Egress, HostFlavor(policy)))));
         }
 
         var tiers = ImmutableArray.CreateBuilder<CompiledTier>();
@@ -99,6 +103,11 @@ internal static class PolicyCompiler
         return tiers.ToImmutable();
     }
 
+    /// <summary>A profile as a policy of both directions that selects nothing by itself: endpoints jump to it by name.</summary>
+    public static CompiledPolicy CompileProfile(Profile profile) =>
+        CompilePolicy("Profile", profile.Metadata.Name, ns: null, order: null, selector: null, namespaceSelector: null,
+            serviceAccountSelector: null, ["Ingress", "Egress"], profile.Spec.Ingress, profile.Spec.Egress);
+
     private static (string Tier, CompiledPolicy Policy) Compile(
         PolicyCache? cache, object resource, Func<(string Tier, CompiledPolicy Policy)> compile) =>
         cache is null ? compile() : cache.GetOrAdd(resource, compile);
@@ -113,7 +122,8 @@ internal static class PolicyCompiler
 
     private static CompiledPolicy CompilePolicy(
         string kind, string name, string? ns, double? order, string? selector, string? namespaceSelector,
-        string? serviceAccountSelector, List<string>? types, List<Rule>? ingress, List<Rule>? egress)
+        string? serviceAccountSelector, List<string>? types, List<Rule>? ingress, List<Rule>? egress,
+        HostPolicyFlavor flavor = HostPolicyFlavor.Normal)
     {
         var parts = ImmutableArray.CreateBuilder<Selector>();
         parts.Add(Selector.Parse(selector ?? ""));
@@ -144,8 +154,12 @@ internal static class PolicyCompiler
             governsIngress = hasIngress || !governsEgress;
         }
 
+        if (flavor == HostPolicyFlavor.PreDnat && governsEgress)
+        {
+            throw new ArgumentException($"policy {name}: a preDNAT policy governs ingress only");
+        }
         return new CompiledPolicy(kind, name, ns, order, new SelectorConjunction(parts.ToImmutable()),
-            governsIngress, governsEgress, CompileRules(ingress, ns, name), CompileRules(egress, ns, name));
+            governsIngress, governsEgress, CompileRules(ingress, ns, name), CompileRules(egress, ns, name), flavor);
     }
 
     private static ImmutableArray<CompiledRule> CompileRules(List<Rule>? rules, string? ns, string policyName) =>
@@ -205,6 +219,28 @@ internal static class PolicyCompiler
         var notSelector = hasNotSelector ? new SelectorConjunction([Selector.Parse(entity.NotSelector!)]) : null;
         return new EntityMatcher(new SelectorConjunction(parts.ToImmutable()), notSelector,
             ParseNets(entity.Nets), ParseNets(entity.NotNets), [.. entity.Ports ?? []], [.. entity.NotPorts ?? []]);
+    }
+
+    /// <summary>
+    /// Where a GlobalNetworkPolicy runs on host endpoints, with the v3 validation Calico applies on write: preDNAT and
+    /// doNotTrack need applyOnForward and exclude each other.
+    /// </summary>
+    private static HostPolicyFlavor HostFlavor(GlobalNetworkPolicy policy)
+    {
+        var spec = policy.Spec;
+        if ((spec.PreDNAT || spec.DoNotTrack) && !spec.ApplyOnForward)
+        {
+            throw new ArgumentException($"policy {policy.Metadata.Name}: preDNAT and doNotTrack need applyOnForward");
+        }
+        return spec switch
+        {
+            { PreDNAT: true, DoNotTrack: true } => throw new ArgumentException(
+                $"policy {policy.Metadata.Name}: preDNAT and doNotTrack cannot be combined"),
+            { PreDNAT: true } => HostPolicyFlavor.PreDnat,
+            { DoNotTrack: true } => HostPolicyFlavor.Untracked,
+            { ApplyOnForward: true } => HostPolicyFlavor.NormalAndForward,
+            _ => HostPolicyFlavor.Normal,
+        };
     }
 
     private static (double? Order, bool DefaultPass) ResolveTier(ClusterState state, string name)

@@ -64,7 +64,7 @@ public sealed class PolicyEvaluator
         var applies = false;
         foreach (var policy in tier.Policies)
         {
-            if (!policy.Governs(direction) || !policy.Selects(labels))
+            if (!policy.AppliesToWorkloads || !policy.Governs(direction) || !policy.Selects(labels))
             {
                 continue;
             }

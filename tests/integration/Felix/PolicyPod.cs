@@ -47,7 +47,11 @@ public sealed class PolicyPod : IDisposable
     /// policy drop is silent, so it shows as the timeout; anything else (a refusal, an unreachable route) is a broken
     /// harness, not a verdict, and throws.
     /// </summary>
-    public async Task<bool> ReachesAsync(PolicyPod destination, ProtocolType protocol, int port, TimeSpan timeout)
+    public Task<bool> ReachesAsync(PolicyPod destination, ProtocolType protocol, int port, TimeSpan timeout) =>
+        ReachesAsync(destination.Ip, protocol, port, timeout);
+
+    /// <summary>The same towards any address, e.g. one a node translates with DNAT.</summary>
+    public async Task<bool> ReachesAsync(IPAddress destination, ProtocolType protocol, int port, TimeSpan timeout)
     {
         var udp = protocol == ProtocolType.Udp;
         using var socket = Namespace.Run(() =>
@@ -55,7 +59,7 @@ public sealed class PolicyPod : IDisposable
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            await socket.ConnectAsync(new IPEndPoint(destination.Ip, port), deadline.Token);
+            await socket.ConnectAsync(new IPEndPoint(destination, port), deadline.Token);
             if (udp)
             {
                 await socket.SendAsync(new byte[] { 1 }, SocketFlags.None, deadline.Token);

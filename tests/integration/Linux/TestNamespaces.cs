@@ -15,8 +15,8 @@ public sealed class TestNamespaces(string tag = "lx") : IDisposable
     private readonly List<string> _names = [];
     private readonly List<IDisposable> _opened = [];
 
-    /// <summary>A fresh namespace (only <c>lo</c>, down), opened.</summary>
-    public NetworkNamespace Add()
+    /// <summary>A fresh namespace (only <c>lo</c>, down), opened; <paramref name="tag"/> says whose it is in its name.</summary>
+    public NetworkNamespace Add(string tag = "lx")
     {
         var name = $"cninet-{tag}-{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
         Ip("netns", "add", name);

@@ -1,5 +1,6 @@
 using CniNet.Felix.Calc;
 using CniNet.Felix.Dataplane;
+using CniNet.Model.Net;
 using CniNet.Model.Policy;
 using CniNet.Model.Resources;
 using FsCheck;
@@ -17,16 +18,18 @@ public sealed class IncrementalRenderProperties
 {
     private static readonly string[] Pods = ["x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c"];
     private static readonly string[] Selectors = ["pod == 'a'", "pod in {'b', 'c'}", "has(role)", "role == 'db'", "all()", "!has(pod)"];
+    private static readonly string[] HostInterfaces = ["eth0", "eth1", "*"];
+    private static readonly NftDataplaneOptions Options = new() { NodeName = "node1" };
 
     [Fact]
     public void Incremental_rounds_end_in_what_a_fresh_render_of_the_last_state_gives() =>
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(200),
             Prop.ForAll(
-                Gen.Choose(0, 999).ArrayOf().Select(ops => ops.Take(25).ToArray()).ToArbitrary(),
+                Gen.Choose(0, 1499).ArrayOf().Select(ops => ops.Take(25).ToArray()).ToArbitrary(),
                 ops =>
                 {
-                    var incremental = new RulesetRenderer(new NftDataplaneOptions());
+                    var incremental = new RulesetRenderer(Options);
                     var state = Cluster().WithTier(Tier("security", 10));
                     var local = Pods.Take(5).ToHashSet();
                     incremental.Render(state, Interfaces(local));
@@ -36,7 +39,7 @@ public sealed class IncrementalRenderProperties
                         incremental.Render(state, Interfaces(local));
                     }
                     var kept = incremental.Render(state, Interfaces(local));
-                    var fresh = new RulesetRenderer(new NftDataplaneOptions()).Render(state, Interfaces(local));
+                    var fresh = new RulesetRenderer(Options).Render(state, Interfaces(local));
                     Assert.Equal(NftTransaction.Between("calico", null, fresh).Script, NftTransaction.Between("calico", null, kept).Script);
                 }));
 
@@ -45,9 +48,31 @@ public sealed class IncrementalRenderProperties
 
     private static (ClusterState, HashSet<string>) Change(ClusterState state, HashSet<string> local, int op)
     {
-        var pick = op / 10;
-        switch (op % 10)
+        var pick = op / 15;
+        switch (op % 15)
         {
+            case 14:
+                return (state.WithProfile(new Profile
+                {
+                    Metadata = new ObjectMeta { Name = $"prof{pick % 2}" },
+                    Spec = new ProfileSpec
+                    {
+                        Ingress = [pick % 3 == 0 ? Deny("pod == 'a'") : Allow()],
+                        LabelsToApply = pick % 2 == 0 ? new() { ["role"] = "db" } : null,
+                    },
+                }), local);
+            case 10:
+                return (state.WithHostEndpoint(HostEndpoint(pick)), local);
+            case 11:
+                return (state.WithoutHostEndpoint($"hep{pick % 4}"), local);
+            case 12:
+                return (state.WithGlobalNetworkPolicy(HostPolicy(pick)), local);
+            case 13:
+                return (state with
+                {
+                    FailsafeInbound = pick % 2 == 0 ? FailsafePort.DefaultInbound : [new("tcp", 22), new("tcp", (ushort)(8000 + pick % 3), Cidr.Parse("10.0.0.0/8"))],
+                    FailsafeOutbound = pick % 3 == 0 ? [] : FailsafePort.DefaultOutbound,
+                }, local);
             case 0 or 1 or 2:
                 return (state.WithGlobalNetworkPolicy(Policy(pick)), local);
             case 3:
@@ -75,6 +100,48 @@ public sealed class IncrementalRenderProperties
                     Spec = new GlobalNetworkSetSpec { Nets = [pick % 2 == 0 ? "192.168.0.0/16" : "10.9.0.0/16"] },
                 }), local);
         }
+    }
+
+    /// <summary>
+    /// A host endpoint of this node or another (only a member of sets there), on a named interface or all, maybe with
+    /// profiles (which may not exist yet).
+    /// </summary>
+    private static HostEndpoint HostEndpoint(int pick) =>
+        new()
+        {
+            Metadata = new ObjectMeta
+            {
+                Name = $"hep{pick % 4}",
+                Labels = new() { ["role"] = pick % 2 == 0 ? "db" : "web", ["host"] = "yes" },
+            },
+            Spec = new HostEndpointSpec
+            {
+                Node = pick % 5 == 0 ? "node2" : "node1",
+                InterfaceName = HostInterfaces[(pick / 4) % HostInterfaces.Length],
+                ExpectedIPs = [$"10.0.{pick % 4}.1"],
+                Ports = pick % 3 == 0 ? [new EndpointPort { Name = "serve-80-tcp", Protocol = Protocol.Tcp, Port = 8080 }] : null,
+                Profiles = pick % 3 == 1 ? ["prof0", "prof1"] : null,
+            },
+        };
+
+    /// <summary>A host-endpoint policy: normal, applyOnForward, pre-DNAT (ingress only) or untracked.</summary>
+    private static GlobalNetworkPolicy HostPolicy(int pick)
+    {
+        var policy = Policy(pick);
+        policy.Metadata.Name = $"h{pick % 3}";
+        policy.Spec.Selector = pick % 2 == 0 ? "host == 'yes'" : Selectors[pick % Selectors.Length];
+        policy.Spec.ApplyOnForward = pick % 4 != 0;
+        policy.Spec.PreDNAT = pick % 4 == 1;
+        policy.Spec.DoNotTrack = pick % 4 == 2;
+        if (policy.Spec.PreDNAT)
+        {
+            policy.Spec.Egress = null;
+        }
+        else if (pick % 3 == 0)
+        {
+            policy.Spec.Egress = [new Rule { Action = Rule.ActionAllow, Protocol = Protocol.Tcp, Source = new EntityRule { Ports = [Port.Single(8080)] } }];
+        }
+        return policy;
     }
 
     private static GlobalNetworkPolicy Policy(int pick)
