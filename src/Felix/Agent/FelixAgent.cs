@@ -33,7 +33,7 @@ public sealed class FelixAgent : IAsyncDisposable
     {
         _options = options;
         _calculator = new StateCalculator(nodeName);
-        _dataplane = new NftablesDataplane(nft, options.Dataplane);
+        _dataplane = new NftablesDataplane(nft, options.Dataplane with { NodeName = nodeName });
         _syncer = new FelixSyncer(store, _updates.Writer, options.Log);
         _syncing = Task.Run(() => _syncer.RunAsync(_stop.Token));
         _running = Task.Run(RunAsync);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CniNet.Datastore;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Dataplane;
+using CniNet.Model.Felix;
 using CniNet.Model.Kubernetes;
 using CniNet.Model.Policy;
 
@@ -74,7 +75,17 @@ public sealed class StateCalculator(string nodeName)
             Tiers = [.. Values<Tier>(WatchedKinds.Tier).Select(t => t.Value)],
             NetworkSets = [.. Values<NetworkSet>(WatchedKinds.NetworkSet).Select(s => s.Value)],
             GlobalNetworkSets = [.. Values<GlobalNetworkSet>(WatchedKinds.GlobalNetworkSet).Select(s => s.Value)],
+            HostEndpoints = [.. Values<HostEndpoint>(WatchedKinds.HostEndpoint).Select(h => h.Value)],
+            Profiles = [.. Values<Profile>(WatchedKinds.Profile).Select(p => p.Value)],
         };
+        var felixConfigurations = Values<FelixConfiguration>(WatchedKinds.FelixConfiguration).ToDictionary(c => c.Key.Name, c => c.Value.Spec);
+        var defaults = felixConfigurations.GetValueOrDefault(FelixConfiguration.DefaultName);
+        var own = felixConfigurations.GetValueOrDefault(FelixConfiguration.NodePrefix + nodeName);
+        state = state.WithFelixConfiguration(new FelixConfigurationSpec
+        {
+            FailsafeInboundHostPorts = own?.FailsafeInboundHostPorts ?? defaults?.FailsafeInboundHostPorts,
+            FailsafeOutboundHostPorts = own?.FailsafeOutboundHostPorts ?? defaults?.FailsafeOutboundHostPorts,
+        });
         return new CalculatedState(state, interfaces, workloads.Count, kubernetesPolicies.Count + networkPolicies.Count + globalPolicies.Count);
     }
 

@@ -36,9 +36,17 @@ public static class WatchedKinds
 
     public static readonly WatchedKind GlobalNetworkSet = WatchedKind.Typed(PolicyKinds.GlobalNetworkSet);
 
+    public static readonly WatchedKind HostEndpoint = WatchedKind.Typed(PolicyKinds.HostEndpoint);
+
+    public static readonly WatchedKind Profile = WatchedKind.Typed(PolicyKinds.Profile);
+
+    /// <summary>For the failsafe ports: <c>default</c>, overridden field by field by <c>node.&lt;name&gt;</c>.</summary>
+    public static readonly WatchedKind FelixConfiguration = WatchedKind.Typed(PolicyKinds.FelixConfiguration);
+
     public static IReadOnlyList<WatchedKind> All { get; } =
     [
         Namespace, WorkloadEndpoint, KubernetesNetworkPolicy, NetworkPolicy, GlobalNetworkPolicy, Tier, NetworkSet, GlobalNetworkSet,
+        HostEndpoint, Profile, FelixConfiguration,
     ];
 
     /// <summary>An endpoint without a usable address: counted in the cluster, never policed or selected.</summary>
