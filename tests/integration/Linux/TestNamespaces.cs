@@ -5,11 +5,12 @@ using CniNet.Linux;
 namespace CniNet.Tests.Integration.Linux;
 
 /// <summary>
-/// Network namespaces made for one test with <c>ip netns add</c> (named <c>cninet-lx-&lt;8 hex&gt;</c>), and the
+/// Network namespaces made for one test with <c>ip netns add</c> (named <c>cninet-lx-&lt;8 hex&gt;</c> by default), and the
 /// handles opened on them; all closed and deleted on dispose, whatever the test did. Nothing here touches the
 /// namespace the test process runs in.
 /// </summary>
-public sealed class TestNamespaces : IDisposable
+/// <param name="tag">Names the namespaces <c>cninet-TAG-&lt;8 hex&gt;</c>, so a leftover says which tests made it.</param>
+public sealed class TestNamespaces(string tag = "lx") : IDisposable
 {
     private readonly List<string> _names = [];
     private readonly List<IDisposable> _opened = [];
@@ -17,7 +18,7 @@ public sealed class TestNamespaces : IDisposable
     /// <summary>A fresh namespace (only <c>lo</c>, down), opened.</summary>
     public NetworkNamespace Add()
     {
-        var name = $"cninet-lx-{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
+        var name = $"cninet-{tag}-{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
         Ip("netns", "add", name);
         _names.Add(name);
         return Track(NetworkNamespace.Open(PathOf(name)));
