@@ -163,6 +163,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             _adjOut[session.Peer.Name] = new AdjRibOut();
             // Families the restarted peer did not keep forwarding state for lose their stale routes now (RFC 4724 §4.2).
             PurgeStale(session.Peer.Name, prefix => restart?.Families.Any(f => f.Family.IsV6 == prefix.IsV6 && f.ForwardingPreserved) != true);
+            _kernel.Flush();
         }
         finally
         {
@@ -222,6 +223,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                     session.PeerOpen?.BgpIdentifier ?? IPAddress.Any, session.Peer.Address)));
             }
             if (update.EndOfRib is { } family) PurgeStale(session.Peer.Name, prefix => prefix.IsV6 == family.IsV6);
+            _kernel.Flush();
         }
         finally
         {
@@ -251,6 +253,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _stale.Remove(peer);
                 foreach (var change in _rib.RemovePeer(peer)) Apply(change);
             }
+            _kernel.Flush();
         }
         finally
         {
@@ -275,6 +278,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             if (session.State != BgpSessionState.Established && _stale.GetValueOrDefault(session.Peer.Name) == stale)
                 PurgeStale(session.Peer.Name, _ => true);
+            _kernel.Flush();
         }
         finally
         {
@@ -571,6 +575,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _kernel.Remove(prefix);
                 if (_rib.Best(prefix) is { } learned) _kernel.Via(prefix, learned.NextHop);
             }
+            _kernel.Flush();
         }
         finally
         {
