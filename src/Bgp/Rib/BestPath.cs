@@ -14,6 +14,8 @@ public static class BestPath
 {
     public static RibPath? Select(IEnumerable<RibPath> candidates)
     {
+        // Nearly every prefix has one path: no copy for it.
+        if (candidates is IReadOnlyList<RibPath> { Count: <= 1 } few) return few.Count == 0 ? null : few[0];
         var left = candidates.ToList();
         if (left.Count <= 1) return left.FirstOrDefault();
         left = KeepBest(left, p => -(long)p.LocalPref);

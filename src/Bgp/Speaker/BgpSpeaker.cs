@@ -28,7 +28,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     private static readonly string[] WatchedKinds =
     [
         ResourceKinds.Node.StoreKind, PolicyKinds.BGPConfiguration.StoreKind, PolicyKinds.BGPPeer.StoreKind,
-        ResourceKinds.BlockAffinity.StoreKind, ResourceKinds.IPPool.StoreKind,
+        ResourceKinds.BlockAffinity.StoreKind, ResourceKinds.IPPool.StoreKind, ResourceKinds.IPAMBlock.StoreKind,
     ];
 
     /// <summary>What Calico (3.32+) sends on iBGP for a normal route: 2147483647 minus the kernel metric 1024.</summary>
@@ -49,6 +49,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     private readonly Dictionary<string, BgpSession> _sessions = [];
     private readonly HashSet<Cidr> _local = [];
     private readonly HashSet<Cidr> _blackholes = [];
+    private CalicoAdvertisements? _advertisements;
 
     /// <summary>Per peer, the routes kept while it restarts gracefully (RFC 4724 §4.2), until it refreshes them or its restart time runs out.</summary>
     private readonly Dictionary<string, HashSet<Cidr>> _stale = [];
@@ -163,6 +164,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             _adjOut[session.Peer.Name] = new AdjRibOut();
             // Families the restarted peer did not keep forwarding state for lose their stale routes now (RFC 4724 §4.2).
             PurgeStale(session.Peer.Name, prefix => restart?.Families.Any(f => f.Family.IsV6 == prefix.IsV6 && f.ForwardingPreserved) != true);
+            _kernel.Flush();
         }
         finally
         {
@@ -222,6 +224,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                     session.PeerOpen?.BgpIdentifier ?? IPAddress.Any, session.Peer.Address)));
             }
             if (update.EndOfRib is { } family) PurgeStale(session.Peer.Name, prefix => prefix.IsV6 == family.IsV6);
+            _kernel.Flush();
         }
         finally
         {
@@ -251,6 +254,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _stale.Remove(peer);
                 foreach (var change in _rib.RemovePeer(peer)) Apply(change);
             }
+            _kernel.Flush();
         }
         finally
         {
@@ -275,6 +279,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             if (session.State != BgpSessionState.Established && _stale.GetValueOrDefault(session.Peer.Name) == stale)
                 PurgeStale(session.Peer.Name, _ => true);
+            _kernel.Flush();
         }
         finally
         {
@@ -304,14 +309,14 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         return null;
     }
 
-    /// <summary>Programs one best-path change into the kernel; our own blocks keep their blackhole whatever peers say.</summary>
+    /// <summary>Queues one best-path change for the kernel; what we originate keeps its own route (a blackhole, a pod's) whatever peers say.</summary>
     private void Apply(RibChange? change)
     {
         if (change is null) return;
         _dirty.Add(change.Prefix);
         if (change.Old is null) Interlocked.Increment(ref _routeCount);
         else if (change.New is null) Interlocked.Decrement(ref _routeCount);
-        if (_blackholes.Contains(change.Prefix)) return;
+        if (_blackholes.Contains(change.Prefix) || _local.Contains(change.Prefix)) return;
         if (change.New is { } best) _kernel.Via(change.Prefix, best.NextHop);
         else _kernel.Remove(change.Prefix);
     }
@@ -325,7 +330,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     {
         if (!target.Families.Any(f => f.IsV6 == prefix.IsV6)) return null;
         if (_local.Contains(prefix))
-            return NextHopFor(target, prefix.IsV6) is { } nextHop ? new Advertisement(LocalAttributes(target), nextHop) : null;
+            return NextHopFor(target, prefix.IsV6) is { } nextHop ? new Advertisement(LocalAttributes(target, prefix), nextHop) : null;
         if (_blackholes.Contains(prefix) || _rib.Best(prefix) is not { } best || best.Peer == target.Peer.Name) return null;
         if (best.External || !target.IsInternal || _config?.ClusterId is not { } cluster) return null;
         var fromClient = Sessions.FirstOrDefault(s => s.Peer.Name == best.Peer)?.Peer.RouteReflectorClient ?? false;
@@ -338,12 +343,18 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         return new Advertisement(attributes, best.NextHop);
     }
 
-    private static PathAttributes LocalAttributes(BgpSession session) => new()
+    private PathAttributes LocalAttributes(BgpSession session, Cidr prefix)
     {
-        Origin = BgpOrigin.Igp,
-        AsPath = session.IsInternal ? [] : [new AsPathSegment(AsPathSegmentType.Sequence, [session.Settings.LocalAs])],
-        LocalPref = session.IsInternal ? CalicoLocalPref : null,
-    };
+        var (communities, large) = _advertisements?.CommunitiesFor(prefix) ?? ([], []);
+        return new PathAttributes
+        {
+            Origin = BgpOrigin.Igp,
+            AsPath = session.IsInternal ? [] : [new AsPathSegment(AsPathSegmentType.Sequence, [session.Settings.LocalAs])],
+            LocalPref = session.IsInternal ? CalicoLocalPref : null,
+            Communities = communities,
+            LargeCommunities = large,
+        };
+    }
 
     /// <summary>Brings every established peer up to date on the prefixes whose best path changed.</summary>
     private async Task FlushAsync()
@@ -472,6 +483,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             ReadOp.List(PolicyKinds.BGPPeer.StoreKind),
             ReadOp.List(ResourceKinds.BlockAffinity.StoreKind, namePrefix: IpamNames.AffinityPrefix(_nodeName)),
             ReadOp.List(ResourceKinds.IPPool.StoreKind),
+            ReadOp.List(ResourceKinds.IPAMBlock.StoreKind),
         ], ct);
         Volatile.Write(ref _revision, read.Revision);
         var nodes = read.Many(0).Select(e => ResourceCodec.Decode<Node>(ResourceKinds.Node, e)).ToList();
@@ -479,25 +491,12 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         var peers = read.Many(2).Select(e => ResourceCodec.Decode<BGPPeer>(PolicyKinds.BGPPeer, e)).ToList();
         var affinities = read.Many(3).Select(e => ResourceCodec.Decode<BlockAffinity>(ResourceKinds.BlockAffinity, e)).ToList();
         var pools = read.Many(4).Select(e => ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e)).ToList();
+        var blocks = read.Many(5).Select(e => ResourceCodec.Decode<IPAMBlock>(ResourceKinds.IPAMBlock, e));
 
         var config = CalicoBgpConfig.Resolve(_nodeName, nodes, configurations, peers, _options.PasswordOf);
         await ApplyConfigAsync(config);
-        await ApplyLocalPrefixesAsync(LocalBlocks(affinities, pools));
-    }
-
-    /// <summary>
-    /// Confirmed host affinities of this node (Calico gives pending ones no export clause), minus blocks of pools with
-    /// <c>disableBGPExport</c>, which still get their blackhole route.
-    /// </summary>
-    private (HashSet<Cidr> Blackholes, HashSet<Cidr> Exported) LocalBlocks(List<BlockAffinity> affinities, List<IPPool> pools)
-    {
-        var blocks = affinities
-            .Where(a => a.Spec.Node == _nodeName && a.Spec.IsConfirmed && a.Spec.Deleted != "true" && a.Spec.Type is null or "" or "host")
-            .Select(a => Cidr.TryParse(a.Spec.Cidr, out var c, out _) ? c : (Cidr?)null)
-            .OfType<Cidr>()
-            .ToHashSet();
-        var silent = pools.Where(p => p.Spec.DisableBGPExport).Select(p => Cidr.TryParse(p.Spec.Cidr, out var c, out _) ? c : (Cidr?)null).OfType<Cidr>().ToList();
-        return (blocks, blocks.Where(b => !silent.Any(s => s.Contains(b))).ToHashSet());
+        var cluster = configurations.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName)?.Spec;
+        await ApplyLocalPrefixesAsync(CalicoAdvertisements.Of(_nodeName, affinities, pools, blocks, cluster));
     }
 
     private async Task ApplyConfigAsync(BgpNodeConfig? config)
@@ -549,28 +548,33 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         lock (_sessions) return _sessions.Values.FirstOrDefault(s => s.Peer.Address.Equals(address));
     }
 
-    private async Task ApplyLocalPrefixesAsync((HashSet<Cidr> Blackholes, HashSet<Cidr> Exported) wanted)
+    private async Task ApplyLocalPrefixesAsync(CalicoAdvertisements wanted)
     {
         await _lock.WaitAsync();
         try
         {
+            _advertisements = wanted;
             foreach (var prefix in wanted.Exported.Except(_local).ToList())
             {
                 _local.Add(prefix);
-                _dirty.Add(prefix);
+                if (!wanted.Blackholes.Contains(prefix)) _kernel.Remove(prefix);
             }
             foreach (var prefix in _local.Except(wanted.Exported).ToList())
             {
                 _local.Remove(prefix);
                 _dirty.Add(prefix);
+                if (!_blackholes.Contains(prefix) && _rib.Best(prefix) is { } learned) _kernel.Via(prefix, learned.NextHop);
             }
+            // Every local prefix, as its communities may have changed; peers are sent only what differs.
+            _dirty.UnionWith(_local);
             foreach (var prefix in wanted.Blackholes.Where(_blackholes.Add)) _kernel.Blackhole(prefix);
             foreach (var prefix in _blackholes.Except(wanted.Blackholes).ToList())
             {
                 _blackholes.Remove(prefix);
                 _kernel.Remove(prefix);
-                if (_rib.Best(prefix) is { } learned) _kernel.Via(prefix, learned.NextHop);
+                if (!_local.Contains(prefix) && _rib.Best(prefix) is { } learned) _kernel.Via(prefix, learned.NextHop);
             }
+            _kernel.Flush();
         }
         finally
         {

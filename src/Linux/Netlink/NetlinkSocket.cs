@@ -15,6 +15,10 @@ internal sealed class NetlinkSocket : IDisposable
     // single reply is far smaller; a datagram beyond this is reported rather than read cut short.
     private const int ReceiveBufferSize = 64 * 1024;
 
+    // Requests per datagram of ExecuteMany: every one of them may fail, and each error is a socket buffer of up to
+    // about 1.5 KiB queued at once, which must fit the default receive buffer (212992 bytes) or the kernel drops it.
+    private const int BatchSize = 128;
+
     // A dump that overlaps a change is flagged NLM_F_DUMP_INTR and may be inconsistent; it is simply repeated.
     private const int DumpAttempts = 3;
 
@@ -78,6 +82,49 @@ internal sealed class NetlinkSocket : IDisposable
         if (error == absent) return false;
         if (error != 0) throw new LinuxException(error, operation, target(), kernelMessage);
         return true;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="count"/> requests, <see cref="BatchSize"/> to a datagram with only the last of each asking
+    /// for an ack, and reads each datagram's answers before the next: the kernel handles a datagram's messages in order
+    /// and answers the others only with an error, so one ack means every message before it was handled.
+    /// </summary>
+    /// <param name="header">Request <c>i</c>'s message type and flags (NLM_F_REQUEST and the ack are added).</param>
+    /// <param name="payload">Writes request <c>i</c>'s payload.</param>
+    /// <param name="failed">Called with the index of every refused request, its errno and the kernel's explanation; it must not use this socket.</param>
+    public void ExecuteMany(int count, Func<int, (ushort Type, ushort Flags)> header, Action<int, NetlinkMessageWriter> payload,
+        Action<int, Errno, string?> failed, string operation)
+    {
+        for (var start = 0; start < count; start += BatchSize)
+        {
+            var end = Math.Min(count, start + BatchSize);
+            var first = _sequence + 1;
+            _writer.Clear();
+            for (var i = start; i < end; i++)
+            {
+                var (type, flags) = header(i);
+                _writer.BeginMessage(type, (ushort)(flags | Uapi.NLM_F_REQUEST | (i == end - 1 ? Uapi.NLM_F_ACK : 0)), ++_sequence);
+                payload(i, _writer);
+                _writer.EndMessage();
+            }
+            Send(_writer.Written, operation);
+            var final = _sequence;
+            var done = false;
+            while (!done)
+            {
+                var reader = new NetlinkMessageReader(Receive(operation));
+                NetlinkReadStatus status;
+                while ((status = reader.Next(out var reply, out var body)) == NetlinkReadStatus.Item)
+                {
+                    var index = reply.Sequence - first;
+                    if (reply.Type != Uapi.NLMSG_ERROR || index >= (uint)(end - start)) continue;
+                    if (!NetlinkError.TryParse(reply, body, out var error, out var kernelMessage)) throw Malformed(operation);
+                    if (error != 0) failed(start + (int)index, error, kernelMessage);
+                    if (reply.Sequence == final) done = true;
+                }
+                if (status == NetlinkReadStatus.Malformed) throw Malformed(operation);
+            }
+        }
     }
 
     /// <summary>Sends the begun request and returns its one reply of <paramref name="replyType"/>, or null on <paramref name="absent"/>.</summary>

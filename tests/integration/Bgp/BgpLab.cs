@@ -7,14 +7,16 @@ namespace CniNet.Tests.Integration.Bgp;
 /// A "switch" namespace holding a Linux bridge, and hosts (namespaces) each joined to it by a veth pair, as in
 /// ../shared/reference/bgp.md. Every namespace is deleted on dispose; nothing is made in the test's own namespace.
 /// </summary>
+/// <param name="tag">The namespaces' name tag (see <see cref="TestNamespaces"/>).</param>
 public sealed class BgpLab : IDisposable
 {
-    private readonly TestNamespaces _namespaces = new();
+    private readonly TestNamespaces _namespaces;
     private readonly NetworkNamespace _switch;
     private int _ports;
 
-    public BgpLab()
+    public BgpLab(string tag = "lx")
     {
+        _namespaces = new TestNamespaces(tag);
         try
         {
             _switch = _namespaces.Add();
@@ -44,6 +46,14 @@ public sealed class BgpLab : IDisposable
         }
         TestNamespaces.Ip("-n", name, "link", "set", "eth0", "up");
         return host;
+    }
+
+    /// <summary>A namespace off the bridge with only <c>lo</c>, up: a pod for the CNI plugins to wire.</summary>
+    public NetworkNamespace AddPod()
+    {
+        var pod = _namespaces.Add();
+        TestNamespaces.Ip("-n", TestNamespaces.NameOf(pod), "link", "set", "lo", "up");
+        return pod;
     }
 
     /// <summary><c>ip -n HOST ARGS</c>.</summary>

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using CniNet.Tests.Integration.Cli;
-using CniNet.Tests.Integration.Linux;
 using Xunit;
 
 namespace CniNet.Tests.Integration.Bgp;
@@ -36,16 +34,11 @@ public sealed class NodeAgentBgpTests
             }
             """);
         var status = Path.Combine(store.Directory, "status.sock");
-        var info = new ProcessStartInfo("ip",
-            ["netns", "exec", TestNamespaces.NameOf(node), "env", $"SQLITE_PATH={store.Path}", $"NODENAME={Node}",
-             OutBin.PathOf("cninet-node"), "--bgp", "--no-cni", "--status-socket", status])
+        var agent = new NodeAgentProcess(node, Node, store.Path, "--bgp", "--no-cni", "--status-socket", status);
+        await using (agent)
         {
-            RedirectStandardOutput = true, UseShellExecute = false,
-        };
-        using var agent = Process.Start(info)!;
-        try
-        {
-            await Eventually.HoldsAsync(() => bird.Birdc("show", "protocols", "node").Contains("Established"), "BIRD's session with cninet-node Established", () => bird.Log);
+            await Eventually.HoldsAsync(() => bird.Birdc("show", "protocols", "node").Contains("Established"), "BIRD's session with cninet-node Established",
+                () => bird.Log + agent.Output);
             await Eventually.HoldsAsync(() => bird.Birdc("show", "route", "protocol", "node").Contains($"{block}"), "our block in BIRD's table",
                 () => bird.Birdc("show", "route", "all"));
             await Eventually.HoldsAsync(async () => (await NodeStatusAsync(status)).Stdout.Contains("Established"), "node status shows the session");
@@ -55,16 +48,11 @@ public sealed class NodeAgentBgpTests
             Assert.Matches(@"\| 10\.99\.0\.2 +\| global +\| up +\| \d\d:\d\d:\d\d \| Established \|", shown.Stdout);
             Assert.Contains("No IPv6 peers found.", shown.Stdout);
         }
-        finally
-        {
-            agent.Kill();
-            await agent.WaitForExitAsync();
-        }
         var stopped = await NodeStatusAsync(status);
         Assert.Equal(1, stopped.ExitCode);
         Assert.Contains("Calico process is not running.", stopped.Stdout);
     }
 
-    private static Task<Cninetctl.Result> NodeStatusAsync(string statusSocket) =>
+    public static Task<Cninetctl.Result> NodeStatusAsync(string statusSocket) =>
         Cninetctl.RunWithAsync(new Dictionary<string, string?> { ["CNINET_STATUS_SOCKET"] = statusSocket }, "", "node", "status");
 }

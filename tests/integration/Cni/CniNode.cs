@@ -78,22 +78,26 @@ public sealed class CniNode : IAsyncDisposable
     /// <summary>Calico's netconf for the test store, with per-test files; <paramref name="change"/> edits it.</summary>
     public JsonObject Config(string cniVersion = "1.0.0", Action<JsonObject>? change = null)
     {
-        var conf = new JsonObject
-        {
-            ["cniVersion"] = cniVersion,
-            ["name"] = Network,
-            ["type"] = "calico",
-            ["nodename"] = Name,
-            ["sqlite_path"] = Store.Path,
-            ["log_file_path"] = LogFile,
-            ["log_level"] = "debug",
-            ["ipam_lock_file"] = Path.Combine(Store.Directory, "ipam.lock"),
-            ["ipam"] = new JsonObject { ["type"] = "calico-ipam" },
-            ["policy"] = new JsonObject { ["type"] = "k8s" },
-        };
+        var conf = Netconf(Name, Store, cniVersion);
+        conf["log_file_path"] = LogFile;
         change?.Invoke(conf);
         return conf;
     }
+
+    /// <summary>Calico's netconf for node <paramref name="nodeName"/> on <paramref name="store"/>, logging to <c>cni.log</c> beside it.</summary>
+    public static JsonObject Netconf(string nodeName, TestStore store, string cniVersion = "1.0.0") => new()
+    {
+        ["cniVersion"] = cniVersion,
+        ["name"] = Network,
+        ["type"] = "calico",
+        ["nodename"] = nodeName,
+        ["sqlite_path"] = store.Path,
+        ["log_file_path"] = Path.Combine(store.Directory, "cni.log"),
+        ["log_level"] = "debug",
+        ["ipam_lock_file"] = Path.Combine(store.Directory, "ipam.lock"),
+        ["ipam"] = new JsonObject { ["type"] = "calico-ipam" },
+        ["policy"] = new JsonObject { ["type"] = "k8s" },
+    };
 
     public static string KubeletArgs(string ns, string pod) =>
         $"IgnoreUnknown=1;K8S_POD_NAMESPACE={ns};K8S_POD_NAME={pod};K8S_POD_INFRA_CONTAINER_ID=infra;K8S_POD_UID=uid-{pod}";
@@ -107,9 +111,14 @@ public sealed class CniNode : IAsyncDisposable
 
     /// <summary>Runs <paramref name="plugin"/> inside the node namespace with the CNI environment and <paramref name="stdin"/>.</summary>
     public Response Invoke(string command, string stdin, string containerId = "", string netns = "", string ifName = "eth0",
-        string? cniArgs = null, string plugin = "calico", IReadOnlyDictionary<string, string?>? env = null)
+        string? cniArgs = null, string plugin = "calico", IReadOnlyDictionary<string, string?>? env = null) =>
+        InvokeIn(Host, command, stdin, containerId, netns, ifName, cniArgs, plugin, env);
+
+    /// <summary>Runs <paramref name="plugin"/> inside the node namespace <paramref name="host"/>, as <see cref="Invoke"/> does in <see cref="Host"/>.</summary>
+    public static Response InvokeIn(NetworkNamespace host, string command, string stdin, string containerId = "", string netns = "",
+        string ifName = "eth0", string? cniArgs = null, string plugin = "calico", IReadOnlyDictionary<string, string?>? env = null)
     {
-        using var process = Start(command, stdin, containerId, netns, ifName, cniArgs, plugin, env);
+        using var process = StartIn(host, command, stdin, containerId, netns, ifName, cniArgs, plugin, env);
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
@@ -125,13 +134,17 @@ public sealed class CniNode : IAsyncDisposable
     /// plugin itself (a kill reaches it, not a wrapper).
     /// </summary>
     public Process Start(string command, string stdin, string containerId = "", string netns = "", string ifName = "eth0",
-        string? cniArgs = null, string plugin = "calico", IReadOnlyDictionary<string, string?>? env = null)
+        string? cniArgs = null, string plugin = "calico", IReadOnlyDictionary<string, string?>? env = null) =>
+        StartIn(Host, command, stdin, containerId, netns, ifName, cniArgs, plugin, env);
+
+    private static Process StartIn(NetworkNamespace host, string command, string stdin, string containerId, string netns, string ifName,
+        string? cniArgs, string plugin, IReadOnlyDictionary<string, string?>? env)
     {
         var info = new ProcessStartInfo("ip")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { "netns", "exec", TestNamespaces.NameOf(Host), OutBin.PathOf(plugin) }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { "netns", "exec", TestNamespaces.NameOf(host), OutBin.PathOf(plugin) }) info.ArgumentList.Add(a);
         info.Environment.Remove("DATASTORE_TYPE");
         info.Environment.Remove("SQLITE_PATH");
         info.Environment["CNI_COMMAND"] = command;

@@ -123,6 +123,31 @@ public sealed class AddressAndRouteTests
     private sealed record Wired(NetworkNamespace Host, NetworkNamespace Pod, Rtnetlink HostLinks, Rtnetlink PodLinks, int HostIndex, int PodIndex);
 
     /// <summary>A "host" and a "pod" namespace joined by cali12345 / eth0, both ends up.</summary>
+    [Fact]
+    public void A_route_batch_applies_every_request_in_order_and_reports_exactly_the_refused_ones()
+    {
+        using var namespaces = new TestNamespaces();
+        var (_, _, hostLinks, _, hostIndex, _) = Wire(namespaces);
+        var routes = Enumerable.Range(0, 300).Select(i => new RouteSpec(new IPAddress([10, 66, (byte)(i / 64), (byte)(i % 64 * 4)]), 30)
+        {
+            OutputInterface = hostIndex, Scope = RouteScope.Link,
+        }).ToList();
+        hostLinks.AddRoute(routes[200]);
+
+        // More requests than one datagram holds; an add of a taken key fails, a replace and a delete of one just added succeed.
+        var failures = hostLinks.WriteRoutes(
+        [
+            .. routes.Select(r => new RouteRequest(RouteOperation.Add, r)),
+            new RouteRequest(RouteOperation.Replace, routes[5]),
+            new RouteRequest(RouteOperation.Delete, routes[7]),
+            new RouteRequest(RouteOperation.Delete, routes[7]),
+        ]);
+
+        Assert.Equal([(200, Errno.EEXIST), (302, Errno.ESRCH)], failures.Select(f => (f.Index, f.Error.Errno)));
+        Assert.Equal("RTM_NEWROUTE 10.66.3.32/30 dev cali12345 scope link: File exists (EEXIST)", failures[0].Error.Message);
+        Assert.Equal(routes.Where((_, i) => i != 7).ToHashSet(), hostLinks.ListRoutes(AddressFamily.InterNetwork).ToHashSet());
+    }
+
     private static Wired Wire(TestNamespaces namespaces)
     {
         var host = namespaces.Add();
