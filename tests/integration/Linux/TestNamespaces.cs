@@ -9,16 +9,16 @@ namespace CniNet.Tests.Integration.Linux;
 /// handles opened on them; all closed and deleted on dispose, whatever the test did. Nothing here touches the
 /// namespace the test process runs in.
 /// </summary>
-/// <param name="tag">Part of every name, so that a leftover namespace says which tests made it.</param>
-public sealed class TestNamespaces(string tag = "lx") : IDisposable
+/// <param name="defaultTag">Part of every name unless <see cref="Add"/> is given another, so that a leftover namespace says which tests made it.</param>
+public sealed class TestNamespaces(string defaultTag = "lx") : IDisposable
 {
     private readonly List<string> _names = [];
     private readonly List<IDisposable> _opened = [];
 
     /// <summary>A fresh namespace (only <c>lo</c>, down), opened; <paramref name="tag"/> says whose it is in its name.</summary>
-    public NetworkNamespace Add(string tag = "lx")
+    public NetworkNamespace Add(string? tag = null)
     {
-        var name = $"cninet-{tag}-{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
+        var name = $"cninet-{tag ?? defaultTag}-{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
         Ip("netns", "add", name);
         _names.Add(name);
         return Track(NetworkNamespace.Open(PathOf(name)));
