@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh NAME [ARGS]: runs one benchmark; it prints medians and ends with one JSON line.
-#   ipam-throughput [--allocs N] [--rounds N]
-#   ipam-scale [--nodes N] [--pods-per-node N] [--workers N]
+#   ipam-throughput [--allocs N] [--rounds N] [--concurrency N]
+#   ipam-scale [--nodes N] [--pods-per-node N] [--workers N] [--at-once N]
 #   cni-latency [--pairs N]          (root; our AOT plugins against Debian's ptp + host-local)
 #   etcd-contention [--nodes N] [--pods-per-node N] [--rounds N]   (starts a private etcd on loopback: /usr/bin/etcd)
 #   felix-update [--endpoints N] [--rules N] [--rounds N] [--executor process|library] [--ipv6 on|off]   (root; the nftables dataplane in a node namespace)

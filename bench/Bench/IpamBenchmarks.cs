@@ -9,7 +9,8 @@ namespace CniNet.Bench;
 
 /// <summary>
 /// IPAM against the embedded SQLite store, in process: allocation throughput on one node, and a cluster-scale fill.
-/// Every allocation is a committed SQLite transaction (WAL, synchronous=NORMAL: durable across process crashes).
+/// Every allocation is committed (SQLite WAL, synchronous=NORMAL: durable across process crashes) before it returns;
+/// allocations requested at once on one client share their commits (group commit), one at a time each has its own.
 /// </summary>
 internal static class IpamBenchmarks
 {
@@ -17,14 +18,18 @@ internal static class IpamBenchmarks
     {
         var allocs = options.Int("allocs", 1200);
         var rounds = options.Int("rounds", 7);
+        var concurrency = options.Int("concurrency", 64);
         using var dir = new TempDir();
         await using var store = SqliteDatastore.Open(dir.File("bench.db"));
         await ApplyAsync(store, "10.0.0.0/12");
         var warm = new IpamClient(store);
-        Console.WriteLine($"ipam-throughput: {allocs} allocations x {rounds} rounds on one node, SQLite WAL, one long-lived client");
+        Console.WriteLine($"ipam-throughput: {allocs} allocations x {rounds} rounds on one node, SQLite WAL, one long-lived client; "
+                          + $"one at a time, then {concurrency} at once (a node agent's concurrent ADDs, committed together)");
         var allocRates = new List<double>();
         var releaseRates = new List<double>();
         var roundTrips = new List<double>();
+        var batchedRates = new List<double>();
+        var batchedTrips = new List<double>();
         var freshRates = new List<double>();
         var freshRoundTrips = new List<double>();
         for (var round = 1; round <= rounds; round++)
@@ -38,6 +43,17 @@ internal static class IpamBenchmarks
             for (var i = 0; i < allocs; i++) await warm.ReleaseByHandleAsync($"k8s-pod-network.r{round}-{i}");
             var releaseSeconds = sw.Elapsed.TotalSeconds;
 
+            // The same allocations requested at once: each is acknowledged only after its own commit, as a CNI ADD is.
+            before = store.RoundTrips;
+            sw.Restart();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(t => Task.Run(async () =>
+            {
+                for (var i = t; i < allocs; i += concurrency) await AllocateAsync(warm, "bench-node", $"k8s-pod-network.b{round}-{i}", i);
+            })));
+            var batchedSeconds = sw.Elapsed.TotalSeconds;
+            var batchTrips = (double)(store.RoundTrips - before) / allocs;
+            for (var i = 0; i < allocs; i++) await warm.ReleaseByHandleAsync($"k8s-pod-network.b{round}-{i}");
+
             // The same work with a new client per allocation: what a CNI process pays when it has no hint.
             var freshCount = Math.Max(1, allocs / 10);
             before = store.RoundTrips;
@@ -50,18 +66,24 @@ internal static class IpamBenchmarks
             allocRates.Add(allocs / allocSeconds);
             releaseRates.Add(allocs / releaseSeconds);
             roundTrips.Add(trips);
+            batchedRates.Add(allocs / batchedSeconds);
+            batchedTrips.Add(batchTrips);
             freshRates.Add(freshCount / freshSeconds);
             freshRoundTrips.Add(freshTrips);
-            Console.WriteLine($"  round {round}: {Stats.F(allocs / allocSeconds, 0)} allocs/s ({Stats.F(trips, 2)} round trips each), "
-                              + $"{Stats.F(allocs / releaseSeconds, 0)} releases/s; fresh client: {Stats.F(freshCount / freshSeconds, 0)} allocs/s ({Stats.F(freshTrips, 2)} round trips)");
+            Console.WriteLine($"  round {round}: one at a time {Stats.F(allocs / allocSeconds, 0)} allocs/s ({Stats.F(trips, 2)} round trips each), "
+                              + $"{Stats.F(allocs / releaseSeconds, 0)} releases/s; {concurrency} at once {Stats.F(allocs / batchedSeconds, 0)} allocs/s "
+                              + $"({Stats.F(batchTrips, 2)} round trips each); fresh client: {Stats.F(freshCount / freshSeconds, 0)} allocs/s ({Stats.F(freshTrips, 2)} round trips)");
         }
         var allocsPerSecond = Stats.Median(allocRates);
         var tripsPerAlloc = Stats.Median(roundTrips);
-        Console.WriteLine($"median: {Stats.F(allocsPerSecond, 0)} allocs/s, {Stats.F(Stats.Median(releaseRates), 0)} releases/s, "
+        var batchedPerSecond = Stats.Median(batchedRates);
+        Console.WriteLine($"median one at a time: {Stats.F(allocsPerSecond, 0)} allocs/s, {Stats.F(Stats.Median(releaseRates), 0)} releases/s, "
                           + $"{Stats.F(tripsPerAlloc, 2)} round trips per warm allocation");
+        Console.WriteLine($"median {concurrency} at once: {Stats.F(batchedPerSecond, 0)} allocs/s, {Stats.F(Stats.Median(batchedTrips), 2)} round trips per allocation");
         Console.WriteLine($"median with a fresh client per allocation: {Stats.F(Stats.Median(freshRates), 0)} allocs/s, "
                           + $"{Stats.F(Stats.Median(freshRoundTrips), 2)} round trips (ratio warm/fresh throughput {Stats.F(allocsPerSecond / Stats.Median(freshRates), 2)})");
-        Console.WriteLine($"{{\"bench\":\"ipam-throughput\",\"allocs_per_s\":{Stats.F(allocsPerSecond, 0)},\"round_trips_per_alloc\":{Stats.F(tripsPerAlloc, 2)}}}");
+        Console.WriteLine($"{{\"bench\":\"ipam-throughput\",\"allocs_per_s\":{Stats.F(batchedPerSecond, 0)},\"round_trips_per_alloc\":{Stats.F(tripsPerAlloc, 2)},"
+                          + $"\"concurrency\":{concurrency},\"sequential_allocs_per_s\":{Stats.F(allocsPerSecond, 0)},\"batched_round_trips_per_alloc\":{Stats.F(Stats.Median(batchedTrips), 2)}}}");
         return 0;
     }
 
@@ -70,17 +92,19 @@ internal static class IpamBenchmarks
         var nodes = options.Int("nodes", 5000);
         var pods = options.Int("pods-per-node", 30);
         var workers = options.Int("workers", 2);
-        Console.WriteLine($"ipam-scale: up to {nodes} nodes x {pods} pods, {workers} concurrent workers (own SQLite connection each), one fresh store per size");
+        var atOnce = Math.Clamp(options.Int("at-once", pods), 1, pods);
+        Console.WriteLine($"ipam-scale: up to {nodes} nodes x {pods} pods, {workers} concurrent workers (own SQLite connection and client each), "
+                          + $"each node's pods requested {atOnce} at once (a node agent's concurrent ADDs, committed together), one fresh store per size");
         (double Wall, double Rss, double Trips) last = default;
         foreach (var size in new[] { 500, 1000, nodes }.Where(n => n <= nodes).Distinct())
         {
-            last = await ScaleRunAsync(size, pods, workers);
+            last = await ScaleRunAsync(size, pods, workers, atOnce);
         }
         Console.WriteLine($"{{\"bench\":\"ipam-scale\",\"nodes\":{nodes},\"pods\":{nodes * pods},\"wall_s\":{Stats.F(last.Wall, 1)},\"peak_rss_mib\":{Stats.F(last.Rss, 0)}}}");
         return 0;
     }
 
-    private static async Task<(double Wall, double Rss, double Trips)> ScaleRunAsync(int nodes, int pods, int workers)
+    private static async Task<(double Wall, double Rss, double Trips)> ScaleRunAsync(int nodes, int pods, int workers, int atOnce)
     {
         using var dir = new TempDir();
         var path = dir.File("scale.db");
@@ -94,12 +118,16 @@ internal static class IpamBenchmarks
             var mine = latencies[w] = new List<double>(nodes / workers * pods + pods);
             for (var node = w; node < nodes; node += workers)
             {
-                for (var pod = 0; pod < pods; pod++)
+                await Task.WhenAll(Enumerable.Range(0, atOnce).Select(lane => Task.Run(async () =>
                 {
-                    var start = Stopwatch.GetTimestamp();
-                    await AllocateAsync(client, $"node-{node}", $"k8s-pod-network.{node}-{pod}", pod);
-                    mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                }
+                    for (var pod = lane; pod < pods; pod += atOnce)
+                    {
+                        var start = Stopwatch.GetTimestamp();
+                        await AllocateAsync(client, $"node-{node}", $"k8s-pod-network.{node}-{pod}", pod);
+                        var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                        lock (mine) mine.Add(ms);
+                    }
+                })));
             }
         })));
         var wall = sw.Elapsed.TotalSeconds;

@@ -15,7 +15,7 @@ namespace CniNet.IpamCore;
 internal sealed class AssignSession
 {
     private readonly IpamClient _client;
-    private readonly string? _handleId;
+    private string? _handleId;
     private IReadOnlyDictionary<string, string>? _attrs;
     private readonly string _use;
     private readonly string _affinityType;
@@ -27,14 +27,15 @@ internal sealed class AssignSession
     private readonly Dictionary<Cidr, BlockAffinity> _affinities;
     private readonly Dictionary<Cidr, StoredBlock?> _blocks;
     private readonly TimeProvider _clock;
-    private IPAMHandle? _handle;
-    private readonly List<Cidr> _preferred = [];
-    private readonly Dictionary<Cidr, (StoredBlock Read, IpamBlock Next, int Added)> _staged = [];
+    private readonly Dictionary<string, IPAMHandle?> _handles;
+    private List<Cidr> _preferred = [];
+    private Dictionary<Cidr, (StoredBlock Read, IpamBlock Next)> _staged = [];
+    private Dictionary<string, List<(Cidr Block, int Delta)>> _stagedHandles = [];
     private bool _planning;
 
     private AssignSession(IpamClient client, string host, string? handleId, IReadOnlyDictionary<string, string>? attrs, string use,
         IPAMConfigSpec config, List<PoolInfo> pools, ReservationSet reservations, IReadOnlyDictionary<string, string>? nodeLabels,
-        IReadOnlyDictionary<string, string>? namespaceLabels, IPAMHandle? handle, Dictionary<Cidr, BlockAffinity> affinities,
+        IReadOnlyDictionary<string, string>? namespaceLabels, Dictionary<string, IPAMHandle?> handles, Dictionary<Cidr, BlockAffinity> affinities,
         Dictionary<Cidr, StoredBlock?> blocks, TimeProvider clock)
     {
         _client = client;
@@ -48,7 +49,7 @@ internal sealed class AssignSession
         _reservations = reservations;
         _nodeLabels = nodeLabels;
         _namespaceLabels = namespaceLabels;
-        _handle = handle;
+        _handles = handles;
         _affinities = affinities;
         _blocks = blocks;
         _clock = clock;
@@ -58,6 +59,16 @@ internal sealed class AssignSession
 
     public string? HandleId => _handleId;
 
+    /// <summary>The current request's handle as last read or written (null when it does not exist yet).</summary>
+    private IPAMHandle? Handle
+    {
+        get => _handleId is null ? null : _handles.GetValueOrDefault(_handleId);
+        set
+        {
+            if (_handleId is not null) _handles[_handleId] = value;
+        }
+    }
+
     private IDatastore Store => _client.Store;
 
     private DateTime Now => _clock.GetUtcNow().UtcDateTime;
@@ -66,13 +77,16 @@ internal sealed class AssignSession
 
     private string AffinityValue => $"{_affinityType}:{Host}";
 
-    /// <summary>The first round trip: everything an assignment reads, in one consistent batch.</summary>
-    public static async Task<AssignSession> OpenAsync(IpamClient client, string hostname, string? handleId,
+    /// <summary>
+    /// The first round trip: everything an assignment reads, in one consistent batch. A batch of assignments reads the
+    /// handles of all of them (<paramref name="handleIds"/>); the session starts on the first.
+    /// </summary>
+    public static async Task<AssignSession> OpenAsync(IpamClient client, string hostname, IReadOnlyList<string> handleIds,
         IReadOnlyDictionary<string, string>? attrs, string use, string? ns, IReadOnlyDictionary<string, string>? nsLabels,
         IReadOnlyList<Cidr> hintedBlocks, CancellationToken ct, IReadOnlyList<ReadOp>? extraReads = null)
     {
         var host = IpamClient.SessionHost(hostname, use);
-        handleId = handleId is null ? null : IpamObjects.SanitizeHandle(handleId);
+        var handleIdList = handleIds.Select(IpamObjects.SanitizeHandle).Distinct().ToList();
         var ops = new List<ReadOp>
         {
             ReadOp.Get(IpamObjects.ConfigKey),
@@ -82,7 +96,8 @@ internal sealed class AssignSession
             ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.KubernetesNode, hostname)),
             ReadOp.List(ResourceKinds.BlockAffinity.StoreKind, namePrefix: IpamNames.AffinityPrefix(host)),
         };
-        var handleAt = handleId is null ? -1 : Add(ops, ReadOp.Get(IpamObjects.HandleKey(handleId)));
+        var firstHandle = ops.Count;
+        ops.AddRange(handleIdList.Select(h => ReadOp.Get(IpamObjects.HandleKey(h))));
         var namespaceAt = ns is null || nsLabels is not null ? -1 : Add(ops, ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.Namespace, ns)));
         var firstBlock = ops.Count;
         ops.AddRange(hintedBlocks.Select(c => ReadOp.Get(IpamObjects.BlockKey(c))));
@@ -103,24 +118,32 @@ internal sealed class AssignSession
             if (client.DecodeAffinity(entry) is not { } a || a.Spec.Node != host || (a.Spec.Type is { Length: > 0 } t ? t : "host") != affinityType) continue;
             if (Cidr.TryParse(a.Spec.Cidr, out var cidr, out _)) affinities[cidr] = a;
         }
-        var handle = handleAt < 0 ? null : IpamObjects.DecodeHandle(read.Single(handleAt));
+        var handles = new Dictionary<string, IPAMHandle?>();
+        for (var i = 0; i < handleIdList.Count; i++) handles[handleIdList[i]] = IpamObjects.DecodeHandle(read.Single(firstHandle + i));
         var namespaceLabels = nsLabels ?? (namespaceAt < 0 || read.Single(namespaceAt) is not { } nsEntry
             ? null
             : ResourceCodec.Decode<Namespace>(ResourceKinds.Namespace, nsEntry).Metadata.Labels);
         var blocks = new Dictionary<Cidr, StoredBlock?>();
         for (var i = 0; i < hintedBlocks.Count; i++) blocks[hintedBlocks[i]] = client.DecodeBlock(read.Single(firstBlock + i));
-        return new AssignSession(client, host, handleId, attrs, use, config, pools, reservations, nodeLabels, namespaceLabels,
-            handle, affinities, blocks, client.Clock) { Extra = new ExtraReads(read, firstExtra) };
+        return new AssignSession(client, host, handleIdList.FirstOrDefault(), attrs, use, config, pools, reservations, nodeLabels, namespaceLabels,
+            handles, affinities, blocks, client.Clock) { Extra = new ExtraReads(read, firstExtra) };
     }
 
     /// <summary>What the caller's own reads in the first round trip found.</summary>
     public ExtraReads Extra { get; private init; } = null!;
 
-    /// <summary>Attributes and namespace labels known only after the first read (the caller's reads decide them).</summary>
-    public void Bind(IReadOnlyDictionary<string, string>? attrs, IReadOnlyDictionary<string, string>? namespaceLabels)
+    /// <summary>
+    /// Points the session at one request: its handle (one the first read fetched), and the attributes and namespace
+    /// labels known only after that read (the caller's reads decide them).
+    /// </summary>
+    public void Bind(string? handleId, IReadOnlyDictionary<string, string>? attrs, IReadOnlyDictionary<string, string>? namespaceLabels)
     {
+        var id = handleId is null ? null : IpamObjects.SanitizeHandle(handleId);
+        if (id is not null && !_handles.ContainsKey(id))
+            throw new IpamException(IpamErrorCode.InvalidArgument, "the handle must be one the assignment was prepared for");
+        _handleId = id;
         _attrs = attrs;
-        _namespaceLabels = namespaceLabels ?? _namespaceLabels;
+        _namespaceLabels = namespaceLabels;
     }
 
     /// <summary>
@@ -142,7 +165,10 @@ internal sealed class AssignSession
     {
         var staged = _staged.Values.ToList();
         var ops = new List<WriteOp>();
-        if (_handleId is not null && IpamObjects.AdjustHandle(_handle, _handleId, staged.Select(s => (s.Read.Block.Cidr, s.Added))) is { } handleOp) ops.Add(handleOp);
+        foreach (var (id, deltas) in _stagedHandles)
+        {
+            if (IpamObjects.AdjustHandle(_handles.GetValueOrDefault(id), id, deltas) is { } handleOp) ops.Add(handleOp);
+        }
         var firstBlock = ops.Count;
         ops.AddRange(staged.Select(s => IpamObjects.UpdateBlock(s.Read, s.Next)));
         ops.AddRange(extra);
@@ -157,6 +183,18 @@ internal sealed class AssignSession
             _client.CountConflict();
             return false;
         }
+    }
+
+    /// <summary>What the plan holds so far: a request of a batch that abandons the plan is taken out again with <see cref="Rewind"/>.</summary>
+    public PlanMark Mark() => new(new(_staged), _stagedHandles.ToDictionary(kv => kv.Key, kv => kv.Value.ToList()), new(_blocks), [.. _preferred]);
+
+    public void Rewind(PlanMark mark)
+    {
+        _staged = mark.Staged;
+        _stagedHandles = mark.StagedHandles;
+        _blocks.Clear();
+        foreach (var (cidr, block) in mark.Blocks) _blocks[cidr] = block;
+        _preferred = mark.Preferred;
     }
 
     private static int Add(List<ReadOp> ops, ReadOp op)
@@ -340,17 +378,21 @@ internal sealed class AssignSession
         var cidr = stored.Block.Cidr;
         if (_planning)
         {
-            var (read, _, before) = _staged.GetValueOrDefault(cidr, (stored, stored.Block, 0));
-            _staged[cidr] = (read, next, before + added);
+            _staged[cidr] = (_staged.TryGetValue(cidr, out var earlier) ? earlier.Read : stored, next);
+            if (_handleId is not null)
+            {
+                if (!_stagedHandles.TryGetValue(_handleId, out var deltas)) _stagedHandles[_handleId] = deltas = [];
+                deltas.Add((cidr, added));
+            }
             return _blocks[cidr] = stored with { Block = next };
         }
-        var handleOp = _handleId is null ? null : IpamObjects.AdjustHandle(_handle, _handleId, [(cidr, added)]);
+        var handleOp = _handleId is null ? null : IpamObjects.AdjustHandle(Handle, _handleId, [(cidr, added)]);
         var ops = handleOp is null ? new List<WriteOp>() : [handleOp];
         ops.Add(IpamObjects.UpdateBlock(stored, next));
         try
         {
             var written = await Store.CommitAsync(ops, ct);
-            if (handleOp is not null) _handle = IpamObjects.DecodeHandle(written[0]);
+            if (handleOp is not null) Handle = IpamObjects.DecodeHandle(written[0]);
             return _blocks[cidr] = _client.Remember(stored.After(next, written[^1]!));
         }
         catch (DatastoreException e) when (e.Code is DatastoreErrorCode.Conflict or DatastoreErrorCode.AlreadyExists or DatastoreErrorCode.NotFound)
@@ -358,7 +400,7 @@ internal sealed class AssignSession
             _client.CountConflict();
             var reread = await Store.ReadAsync([ReadOp.Get(IpamObjects.BlockKey(cidr)), ReadOp.Get(IpamObjects.HandleKey(_handleId ?? ""))], ct);
             _blocks[cidr] = _client.DecodeBlock(reread.Single(0));
-            if (_handleId is not null) _handle = IpamObjects.DecodeHandle(reread.Single(1));
+            if (_handleId is not null) Handle = IpamObjects.DecodeHandle(reread.Single(1));
             return null;
         }
     }

@@ -14,19 +14,26 @@ namespace CniNet.IpamCore;
 /// the commit. The client remembers, per host, the blocks it last assigned from that still had room, so the first read
 /// can already fetch them; the hint only saves a round trip, correctness never depends on it.
 /// </summary>
-public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = null)
+public sealed partial class IpamClient
 {
     /// <summary>Calico bounds every compare-and-swap loop by this many attempts.</summary>
     public const int DatastoreRetries = 100;
 
-    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<string, Cidr[]> _affineBlockHints = new();
     private readonly RevisionCache<StoredBlock> _blockCache = new(1024);
     private readonly RevisionCache<BlockAffinity> _affinityCache = new(1024);
     private readonly RevisionCache<PoolInfo> _poolCache = new(256);
     private long _conflicts;
 
-    public IDatastore Store { get; } = store;
+    public IpamClient(IDatastore store, TimeProvider? clock = null)
+    {
+        Store = store;
+        _clock = clock ?? TimeProvider.System;
+        Queues = new AssignmentQueues(this);
+    }
+
+    public IDatastore Store { get; }
 
     /// <summary>
     /// Compare-and-swap commits this client lost to another writer since it was created (each one re-read and retried,
@@ -44,10 +51,23 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
     /// Assigns <see cref="AutoAssignArgs.Num4"/> IPv4 then <see cref="AutoAssignArgs.Num6"/> IPv6 addresses. A hard
     /// failure in IPv4 stops before IPv6; a shortfall is reported in the result, not thrown.
     /// </summary>
-    public async Task<(IpamAssignments V4, IpamAssignments V6)> AutoAssignAsync(AutoAssignArgs args, CancellationToken ct = default)
+    /// <remarks>
+    /// Concurrent calls for one host on this client are committed together (<see cref="AssignmentQueues"/>): share one
+    /// client between the tasks of a process that assign at once.
+    /// </remarks>
+    public Task<(IpamAssignments V4, IpamAssignments V6)> AutoAssignAsync(AutoAssignArgs args, CancellationToken ct = default)
     {
         Validate(args);
-        var session = await AssignSession.OpenAsync(this, args.Hostname, args.HandleId, args.Attrs, args.IntendedUse,
+        return Queues.RunAsync(new QueuedAssignment(args, null), () => AssignUnqueuedAsync(args, ct));
+    }
+
+    internal AssignmentQueues Queues { get; }
+
+    /// <summary>One request by the general algorithm, outside the host's queue (inside a queued turn, or its fallback).</summary>
+    private async Task<(IpamAssignments V4, IpamAssignments V6)> AssignUnqueuedAsync(AutoAssignArgs args, CancellationToken ct)
+    {
+        Validate(args);
+        var session = await AssignSession.OpenAsync(this, args.Hostname, args.HandleId is null ? [] : [args.HandleId], args.Attrs, args.IntendedUse,
             args.Namespace, args.NamespaceLabels, PreferredBlocks(args.Hostname, args.IntendedUse), ct);
         var result = await AssignAsync(session, args, ct);
         RememberPreferred(session);
@@ -61,7 +81,7 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
     public async Task<PreparedAssignment> PrepareAsync(string hostname, string? handleId, IReadOnlyList<ReadOp> extraReads,
         string intendedUse = IPPoolSpec.UseWorkload, CancellationToken ct = default)
     {
-        var session = await AssignSession.OpenAsync(this, hostname, handleId, null, intendedUse, null, null,
+        var session = await AssignSession.OpenAsync(this, hostname, handleId is null ? [] : [handleId], null, intendedUse, null, null,
             PreferredBlocks(hostname, intendedUse), ct, extraReads);
         return new PreparedAssignment(this, session);
     }
@@ -100,7 +120,7 @@ public sealed partial class IpamClient(IDatastore store, TimeProvider? clock = n
     /// <summary>Assigns one given address, claiming its block for the host when the block does not exist yet.</summary>
     public async Task AssignIPAsync(AssignIPArgs args, CancellationToken ct = default)
     {
-        var session = await AssignSession.OpenAsync(this, args.Hostname, args.HandleId, args.Attrs, args.IntendedUse, null, null, [], ct);
+        var session = await AssignSession.OpenAsync(this, args.Hostname, args.HandleId is null ? [] : [args.HandleId], args.Attrs, args.IntendedUse, null, null, [], ct);
         await session.AssignExplicitAsync(args.IP, ct);
     }
 

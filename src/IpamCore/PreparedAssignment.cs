@@ -32,7 +32,13 @@ public sealed class PreparedAssignment
         IpamClient.Validate(args);
         if (IpamObjects.SanitizeHandle(args.HandleId ?? "") != IpamObjects.SanitizeHandle(_session.HandleId ?? ""))
             throw new IpamException(IpamErrorCode.InvalidArgument, "the handle must be the one the assignment was prepared for");
-        _session.Bind(args.Attrs, args.NamespaceLabels);
+        return await _client.Queues.RunAsync(new QueuedAssignment(args, extraWrites), () => PlannedAsync(args, extraWrites, ct));
+    }
+
+    private async Task<(IpamAssignments V4, IpamAssignments V6)> PlannedAsync(AutoAssignArgs args,
+        Func<IpamAssignments, IpamAssignments, IReadOnlyList<WriteOp>> extraWrites, CancellationToken ct)
+    {
+        _session.Bind(args.HandleId, args.Attrs, args.NamespaceLabels);
         _session.StartPlanning();
         try
         {
@@ -46,10 +52,6 @@ public sealed class PreparedAssignment
         catch (PlanAbandoned)
         {
         }
-        var general = await _client.AutoAssignAsync(args, ct);
-        if (general.V4.PartialFulfillmentError() is null && general.V6.PartialFulfillmentError() is null
-            && extraWrites(general.V4, general.V6) is { Count: > 0 } writes)
-            await _client.Store.CommitAsync(writes, ct);
-        return general;
+        return await _client.AssignThenWriteAsync(args, extraWrites, ct);
     }
 }

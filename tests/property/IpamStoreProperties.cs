@@ -32,6 +32,9 @@ public sealed class IpamStoreProperties
 
     private sealed record Concurrently(Auto[] Ops) : Op;
 
+    /// <summary>Assignments at once on one client: those for one host are committed together (group commit).</summary>
+    private sealed record Together(Auto[] Ops) : Op;
+
     private sealed record Scenario(bool Strict, int CooldownSeconds, bool[] Reserve, Op[] Ops);
 
     private static readonly Gen<Auto> AutoGen = from n in Gen.Choose(0, 2) from c in Gen.Choose(1, 3) select new Auto(n, c);
@@ -41,7 +44,8 @@ public sealed class IpamStoreProperties
         (2, Gen.Choose(0, 1000).Select(p => (Op)new ReleaseHandle(p))),
         (1, Gen.Choose(0, 1000).Select(p => (Op)new ReleaseIp(p))),
         (1, Gen.Choose(5, 40).Select(s => (Op)new Advance(s))),
-        (2, from k in Gen.Choose(2, 4) from ops in AutoGen.ArrayOf(k) select (Op)new Concurrently(ops)));
+        (2, from k in Gen.Choose(2, 4) from ops in AutoGen.ArrayOf(k) select (Op)new Concurrently(ops)),
+        (2, from k in Gen.Choose(2, 12) from ops in AutoGen.ArrayOf(k) select (Op)new Together(ops)));
 
     private static readonly Gen<Scenario> ScenarioGen =
         from strict in Gen.Elements(false, true)
@@ -99,6 +103,9 @@ public sealed class IpamStoreProperties
                     break;
                 case Concurrently batch:
                     await Task.WhenAll(batch.Ops.Select((a, i) => Task.Run(() => AssignAsync(clients[i], a, model, clock, reservations, store, scenario.Strict))));
+                    break;
+                case Together together:
+                    await Task.WhenAll(together.Ops.Select(a => Task.Run(() => AssignAsync(clients[3], a, model, clock, reservations, store, scenario.Strict))));
                     break;
                 case ReleaseHandle(var pick) when model.Handles.Count > 0:
                 {
