@@ -1,6 +1,7 @@
 using CniNet.Cni;
 using CniNet.Datastore;
 using CniNet.Datastore.Sqlite;
+using CniNet.IpamCore;
 using CniNet.Model.Naming;
 
 namespace CniNet.CalicoCni;
@@ -20,13 +21,16 @@ public sealed class CalicoInvocation
         ["K8S_POD_NAMESPACE", "K8S_POD_NAME", "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID", "IP"];
 
     private readonly Func<DatastoreConfig, IDatastore> _openStore;
+    private readonly Func<IDatastore, IpamClient>? _sharedIpam;
 
-    private CalicoInvocation(CniRequest request, CalicoNetConf conf, CniLog log, Func<DatastoreConfig, IDatastore> openStore)
+    private CalicoInvocation(CniRequest request, CalicoNetConf conf, CniLog log, Func<DatastoreConfig, IDatastore> openStore,
+        Func<IDatastore, IpamClient>? sharedIpam)
     {
         Request = request;
         Conf = conf;
         Log = log;
         _openStore = openStore;
+        _sharedIpam = sharedIpam;
         var ns = request.Args["K8S_POD_NAMESPACE"];
         var pod = request.Args["K8S_POD_NAME"];
         IsKubernetes = !string.IsNullOrEmpty(ns) && !string.IsNullOrEmpty(pod);
@@ -59,14 +63,29 @@ public sealed class CalicoInvocation
 
     public string LockFile => string.IsNullOrEmpty(Conf.IpamLockFile) ? DefaultLockFile : Conf.IpamLockFile;
 
-    public static CalicoInvocation From(CniRequest request, Func<DatastoreConfig, IDatastore> openStore)
+    /// <param name="sharedIpam">The node agent's IPAM client for a store it keeps open; null in a plugin process.</param>
+    public static CalicoInvocation From(CniRequest request, Func<DatastoreConfig, IDatastore> openStore, Func<IDatastore, IpamClient>? sharedIpam)
     {
         var conf = CalicoNetConf.Parse(request.ConfigBytes);
         var log = new CniLog(string.IsNullOrEmpty(conf.LogFilePath) ? DefaultLogFile : conf.LogFilePath, CniLog.ParseLevel(conf.LogLevel));
-        var invocation = new CalicoInvocation(request, conf, log, openStore);
+        var invocation = new CalicoInvocation(request, conf, log, openStore, sharedIpam);
         invocation.Node = invocation.ResolveNode();
         return invocation;
     }
+
+    /// <summary>
+    /// The IPAM client for <paramref name="store"/>: in a plugin process a fresh one (seeded from the host lock's hints
+    /// file); in the node agent the one it shares between invocations, whose queue commits a node's concurrent
+    /// assignments together.
+    /// </summary>
+    public IpamClient Ipam(IDatastore store) => _sharedIpam?.Invoke(store) ?? new IpamClient(store);
+
+    /// <summary>
+    /// Calico's host-wide IPAM lock, taken by a plugin process. The node agent takes none: its shared client's queue
+    /// already serialises (and batches) the node's assignments in its process, and compare-and-swap keeps any other
+    /// writer (a plugin process that found no agent) correct.
+    /// </summary>
+    public HostLock? LockHost() => _sharedIpam is null ? HostLock.Acquire(LockFile) : null;
 
     /// <summary>
     /// Calico's precedence: <c>nodename</c>, then the file calico-node writes, then the host name. A missing file is an

@@ -12,7 +12,7 @@ namespace CniNet.CalicoCni;
 /// <c>calico-ipam</c>: Calico's IPAM plugin on the IPAM core. The main plugin runs the same code in process when
 /// its netconf names <c>calico-ipam</c>, and executes any other IPAM type from CNI_PATH.
 /// </summary>
-public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStore = null) : ICniPlugin
+public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStore = null, Func<IDatastore, IpamClient>? sharedIpam = null) : ICniPlugin
 {
     /// <summary>A fresh connection per invocation, as a plugin process needs; the node agent passes stores it keeps open.</summary>
     private readonly Func<DatastoreConfig, IDatastore> _openStore = openStore ?? (config => config.Open());
@@ -23,7 +23,7 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
 
     public async Task<CniResult> AddAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             await using var store = inv.OpenStore();
@@ -45,15 +45,15 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
     public static async Task<IReadOnlyList<Cidr>> AssignAsync(CalicoInvocation inv, IDatastore store, IpamRequest want,
         IReadOnlyDictionary<string, string>? namespaceLabels)
     {
-        using var hostLock = HostLock.Acquire(inv.LockFile);
-        var ipam = new IpamClient(store);
+        using var hostLock = inv.LockHost();
+        var ipam = inv.Ipam(store);
         if (inv.Request.Args["IP"] is { Length: > 0 } explicitIp)
         {
             var ip = IpamRequest.ParseAddress(explicitIp, "CNI_ARGS IP");
             await ipam.AssignIPAsync(new AssignIPArgs { IP = ip, HandleId = inv.HandleId, Attrs = IpamRequest.Attributes(inv), Hostname = inv.Node });
             return [Cidr.Host(ip)];
         }
-        hostLock.LoadHints(ipam, inv.Node);
+        hostLock?.LoadHints(ipam, inv.Node);
         var readNamespace = namespaceLabels is null && inv.IsKubernetes;
         var prepared = await ipam.PrepareAsync(inv.Node, inv.HandleId,
             readNamespace
@@ -63,13 +63,13 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
             namespaceLabels = ResourceCodec.Decode<Namespace>(ResourceKinds.Namespace, nsEntry).Metadata.Labels;
         var args = want.ToArgs(inv, prepared.Extra.Many(0), namespaceLabels);
         var (v4, v6) = await prepared.AutoAssignAsync(args, (_, _) => []);
-        hostLock.SaveHints(ipam, inv.Node);
+        hostLock?.SaveHints(ipam, inv.Node);
         return await IpamRequest.RequireAllAsync(ipam, inv.HandleId, v4, v6);
     }
 
     public async Task DelAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             await using var store = inv.OpenStore();
@@ -84,8 +84,8 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
     /// <summary>DEL: the handle, then Calico's legacy handle; nothing held is success.</summary>
     public static async Task ReleaseAsync(CalicoInvocation inv, IDatastore store)
     {
-        using var hostLock = HostLock.Acquire(inv.LockFile);
-        var ipam = new IpamClient(store);
+        using var hostLock = inv.LockHost();
+        var ipam = inv.Ipam(store);
         var released = await ipam.ReleaseByHandleAsync(inv.HandleId);
         var legacy = await ipam.ReleaseByHandleAsync(inv.LegacyHandleId);
         inv.Log.Info($"DEL {inv.HandleId}: {(released || legacy ? "released" : "nothing was held")}");
@@ -93,7 +93,7 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
 
     public async Task CheckAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             await using var store = inv.OpenStore();
@@ -109,7 +109,7 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
     public static async Task VerifyAsync(CalicoInvocation inv, IDatastore store, CniResult? prevResult)
     {
         if (prevResult is null) throw new CniException(CniErrorCode.InvalidNetworkConfig, "required prevResult missing");
-        var held = await new IpamClient(store).IPsByHandleAsync(inv.HandleId);
+        var held = await inv.Ipam(store).IPsByHandleAsync(inv.HandleId);
         var missing = prevResult.IPs.Select(i => i.Address.Address).Where(a => !held.Contains(a)).ToList();
         if (missing.Count > 0)
             throw new CniException(CniErrorCode.PluginFailure, $"IPAM holds no allocation of {string.Join(", ", missing)} for handle {inv.HandleId}");
@@ -117,7 +117,7 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
 
     public async Task GcAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             await using var store = inv.OpenStore();
@@ -139,7 +139,7 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
         var valid = (inv.Conf.ValidAttachments ?? inv.Conf.LegacyAttachments ?? []).Select(a => a.ContainerId).ToHashSet();
         var prefix = inv.Conf.Name + ".";
         var (entries, _) = await store.ListAsync(ResourceKinds.IPAMHandle.StoreKind);
-        var ipam = new IpamClient(store);
+        var ipam = inv.Ipam(store);
         var errors = new List<string>();
         var released = 0;
         foreach (var handle in entries.Select(e => ResourceCodec.Decode<IPAMHandle>(ResourceKinds.IPAMHandle, e)))
@@ -151,7 +151,7 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
                 var ips = await ipam.IPsByHandleAsync(id);
                 if (ips.Count == 0 || await ipam.GetAssignmentAttributesAsync(ips[0]) is not { } owner
                     || owner.Attribute.Secondary?.GetValueOrDefault("node") != inv.Node) continue;
-                using (HostLock.Acquire(inv.LockFile)) await ipam.ReleaseByHandleAsync(id);
+                using (inv.LockHost()) await ipam.ReleaseByHandleAsync(id);
                 released++;
                 inv.Log.Info($"GC released {string.Join(", ", ips)} of {id}");
             }
@@ -166,7 +166,7 @@ public sealed class CalicoIpamPlugin(Func<DatastoreConfig, IDatastore>? openStor
 
     public async Task StatusAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             await ReadyAsync(inv);

@@ -16,7 +16,7 @@ namespace CniNet.CalicoCni;
 /// addresses, routes and sysctls. A warm ADD with calico-ipam reads once (IPAM state, Pod, Namespace, endpoint) and
 /// commits once (block, handle and endpoint together). Whatever fails after the allocation undoes it.
 /// </summary>
-public sealed class CalicoPlugin(Func<DatastoreConfig, IDatastore>? openStore = null) : ICniPlugin
+public sealed class CalicoPlugin(Func<DatastoreConfig, IDatastore>? openStore = null, Func<IDatastore, IpamClient>? sharedIpam = null) : ICniPlugin
 {
     /// <summary>A fresh connection per invocation, as a plugin process needs; the node agent passes stores it keeps open.</summary>
     private readonly Func<DatastoreConfig, IDatastore> _openStore = openStore ?? (config => config.Open());
@@ -30,7 +30,7 @@ public sealed class CalicoPlugin(Func<DatastoreConfig, IDatastore>? openStore = 
     public async Task<CniResult> AddAsync(CniRequest request)
     {
         var clock = Stopwatch.StartNew();
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             using var network = PodNetwork.Open(request.Netns);
@@ -87,8 +87,8 @@ public sealed class CalicoPlugin(Func<DatastoreConfig, IDatastore>? openStore = 
             reads.Add(ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.Namespace, inv.Namespace)));
         }
         var calicoIpam = inv.Conf.Ipam.Type == CalicoIpamType;
-        using var hostLock = calicoIpam ? HostLock.Acquire(inv.LockFile) : null;
-        var ipam = new IpamClient(store);
+        using var hostLock = calicoIpam ? inv.LockHost() : null;
+        var ipam = inv.Ipam(store);
         hostLock?.LoadHints(ipam, inv.Node);
         PreparedAssignment? prepared = null;
         ExtraReads read;
@@ -238,7 +238,7 @@ public sealed class CalicoPlugin(Func<DatastoreConfig, IDatastore>? openStore = 
     /// </summary>
     public async Task DelAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             await using var store = inv.OpenStore();
@@ -267,7 +267,7 @@ public sealed class CalicoPlugin(Func<DatastoreConfig, IDatastore>? openStore = 
     /// <summary>CHECK: the kernel state in the pod and on the host against prevResult, then IPAM.</summary>
     public async Task CheckAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             var prev = request.PrevResult ?? throw new CniException(CniErrorCode.InvalidNetworkConfig, "required prevResult missing");
@@ -290,7 +290,7 @@ public sealed class CalicoPlugin(Func<DatastoreConfig, IDatastore>? openStore = 
 
     public async Task GcAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             if (inv.Conf.Ipam.Type == CalicoIpamType)
@@ -311,7 +311,7 @@ public sealed class CalicoPlugin(Func<DatastoreConfig, IDatastore>? openStore = 
 
     public async Task StatusAsync(CniRequest request)
     {
-        var inv = CalicoInvocation.From(request, _openStore);
+        var inv = CalicoInvocation.From(request, _openStore, sharedIpam);
         try
         {
             if (inv.Conf.Ipam.Type == CalicoIpamType) await CalicoIpamPlugin.ReadyAsync(inv);

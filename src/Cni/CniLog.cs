@@ -1,4 +1,5 @@
 using System.Text;
+using CniNet.Linux;
 
 namespace CniNet.Cni;
 
@@ -43,10 +44,10 @@ public sealed class CniLog(string? path, CniLogLevel level)
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.AppendAllText(path, _lines.ToString());
+            AppendOnlyFile.Append(path, Encoding.UTF8.GetBytes(_lines.ToString()));
             _lines.Clear();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LinuxException)
         {
             Console.Error.WriteLine($"cannot write the log file {path}: {e.Message}");
         }

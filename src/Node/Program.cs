@@ -52,8 +52,8 @@ if (cni)
 {
     var plugins = new Dictionary<string, ICniPlugin>
     {
-        ["calico"] = new CalicoPlugin(stores.Open),
-        ["calico-ipam"] = new CalicoIpamPlugin(stores.Open),
+        ["calico"] = new CalicoPlugin(stores.Open, stores.Ipam),
+        ["calico-ipam"] = new CalicoIpamPlugin(stores.Open, stores.Ipam),
     };
     parts.Add(new CniAgentServer(cniSocket, plugins, Console.Out).RunAsync(stop.Token));
 }

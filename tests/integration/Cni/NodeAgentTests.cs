@@ -85,6 +85,30 @@ public sealed class NodeAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_adds_through_the_agent_share_its_ipam_client_and_every_pod_gets_its_own_address()
+    {
+        var (agent, socket) = StartAgent(_node.Host);
+        var pods = Enumerable.Range(0, 12).Select(i => (Id: $"burst-{i}", Ns: _node.Pod().Item1)).ToList();
+        var adds = await Task.WhenAll(pods.Select(p => Task.Run(() => Add(socket, p.Id, p.Ns))));
+        Assert.All(adds, add => Assert.True(add.ExitCode == 0, add.Stdout + add.Stderr));
+        Assert.All(pods, p => Assert.Equal(agent.Id, AddedBy(p.Id)));
+        var addresses = adds.Select(add => ((string)add.Json["ips"]![0]!["address"]!).Split('/')[0]).ToList();
+        Assert.Equal(pods.Count, addresses.Distinct().Count());
+        Assert.Equal(pods.Count, _node.HostLinks().Count);
+        var ping = TestNamespaces.Exec(pods[0].Ns, "ping", "-c1", "-W2", addresses[^1]);
+        Assert.True(ping.ExitCode == 0, ping.Stdout + ping.Stderr);
+        var check = await Cli.Cninetctl.RunAsync(_node.Store.Path, "", "ipam", "check");
+        Assert.Contains($"Found {pods.Count} allocated addresses", check.Stdout);
+
+        var dels = await Task.WhenAll(pods.Select(p => Task.Run(() => Del(socket, p.Id, p.Ns))));
+        Assert.All(dels, del => Assert.Equal(0, del.ExitCode));
+        Assert.Empty(_node.HostLinks());
+        var show = await Cli.Cninetctl.RunAsync(_node.Store.Path, "", "ipam", "check");
+        Assert.Contains("found 0 problems", show.Stdout);
+        Assert.Contains("Found 0 allocated addresses", show.Stdout);
+    }
+
+    [Fact]
     public void An_agent_in_another_network_namespace_is_not_used_and_the_plugin_does_the_work_itself()
     {
         var (elsewhere, _) = _node.Pod();
