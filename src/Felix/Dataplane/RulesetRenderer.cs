@@ -59,6 +59,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private Dictionary<string, EndpointChains> _endpoints = new(StringComparer.Ordinal);
     private Dictionary<CompiledPolicy, PolicyChains> _policyChains = new(ReferenceEqualityComparer.Instance);
     private HashSet<CompiledPolicy> _policies = new(ReferenceEqualityComparer.Instance);
+    private WorkloadPolicyIndex _index = new();
     private HashSet<string> _profiles = new(StringComparer.Ordinal);
     private ImmutableSortedDictionary<string, NftChain>.Builder _chains = NewChains();
     private ImmutableSortedDictionary<string, string>.Builder _fromMap = NewMap();
@@ -96,6 +97,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         var added = current.Where(p => !_policies.Contains(p)).ToList();
         var removed = _policies.Where(p => !current.Contains(p)).ToList();
         _policies = current;
+        foreach (var policy in removed) _index.Remove(policy);
+        foreach (var policy in added) _index.Add(policy);
         _sets.BeginRound(state);
 
         var pods = new Dictionary<string, PodEndpoint>(StringComparer.Ordinal);
@@ -110,7 +113,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             if (!pods.TryGetValue(endpoint.PodKey, out var pod)) continue;
             var iface = endpoint.InterfaceName;
             var nsLabels = state.Namespaces.TryGetValue(pod.Namespace, out var ns) ? ns : ImmutableDictionary<string, string>.Empty;
-            var chains = Select(previous.GetValueOrDefault(iface), pod, nsLabels, current, added, removed);
+            var chains = Select(previous.GetValueOrDefault(iface), pod, nsLabels, added, removed);
             if (chains.Ingress is null || chains.Egress is null)
             {
                 var ordered = chains.Selected.OrderBy(p => rank[p]).ToList();
@@ -150,12 +153,12 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
 
     /// <summary>
     /// The endpoint's selected policies brought up to date: from the previous round's by removing and matching only
-    /// the policies that changed while its labels are the same objects, or matched against every policy otherwise.
+    /// the policies that changed while its labels are the same objects, or matched through the index otherwise.
     /// Its chains are cleared when the selection changed.
     /// </summary>
-    private static EndpointChains Select(
+    private EndpointChains Select(
         EndpointChains? known, PodEndpoint pod, ImmutableDictionary<string, string> nsLabels,
-        HashSet<CompiledPolicy> current, List<CompiledPolicy> added, List<CompiledPolicy> removed)
+        List<CompiledPolicy> added, List<CompiledPolicy> removed)
     {
         if (known is not null && ReferenceEquals(known.Pod, pod) && ReferenceEquals(known.NamespaceLabels, nsLabels))
         {
@@ -166,7 +169,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             return known;
         }
         var chains = new EndpointChains(pod, nsLabels, CalicoLabels.ForPod(pod, nsLabels));
-        chains.Selected.UnionWith(current.Where(p => p.AppliesToWorkloads && p.Selects(chains.Labels)));
+        chains.Selected.UnionWith(_index.Selecting(chains.Labels));
         return chains;
     }
 
@@ -469,6 +472,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         _endpoints = new Dictionary<string, EndpointChains>(StringComparer.Ordinal);
         _policyChains = new Dictionary<CompiledPolicy, PolicyChains>(ReferenceEqualityComparer.Instance);
         _policies = new HashSet<CompiledPolicy>(ReferenceEqualityComparer.Instance);
+        _index = new WorkloadPolicyIndex();
         _profiles = new HashSet<string>(StringComparer.Ordinal);
         _chains = NewChains();
         _fromMap = NewMap();
