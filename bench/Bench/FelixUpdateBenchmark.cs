@@ -15,8 +15,8 @@ namespace CniNet.Bench;
 /// allowing one TCP port from one of 100 shared selectors. Measured from the new cluster state to <c>nft -f -</c>
 /// having committed (render, diff, transaction): one policy rule changed, one endpoint added, one selector membership
 /// change (a remote pod relabelled), and the initial program of the whole table. The datastore watch in front of this
-/// is not part of it yet. <c>--executor process</c> (the default) runs <c>nft -f -</c> per batch;
-/// <c>--executor library</c> runs the same text through libnftables in this process. <c>--ipv6 off</c> writes the
+/// is not part of it yet. <c>--executor library</c> (the default, as <c>cninet-node --felix</c> does) runs the text
+/// through libnftables in this process; <c>--executor process</c> runs <c>nft -f -</c> per batch. <c>--ipv6 off</c> writes the
 /// IPv4 rules only (Felix's <c>IPv6Support</c>).
 /// </summary>
 internal static class FelixUpdateBenchmark
@@ -28,7 +28,7 @@ internal static class FelixUpdateBenchmark
         var endpoints = options.Int("endpoints", 1000);
         var rules = options.Int("rules", 10);
         var rounds = options.Int("rounds", 20);
-        var executor = options.String("executor", "process");
+        var executor = options.String("executor", "library");
         if (executor is not ("process" or "library")) throw new ArgumentException($"--executor {executor}: process or library");
         var ipv6 = options.String("ipv6", "on") switch
         {

@@ -342,6 +342,17 @@ public sealed class SelectorTests
         Assert.Equal(10_100, matched);
     }
 
+    [Theory]
+    [InlineData("a == 'x'", "a", "x")]
+    [InlineData("b == 'y' && a == 'x'", "b", "y")]
+    [InlineData("has(c) && (a == 'x' && b != 'z')", "a", "x")]
+    [InlineData("a == 'x' || b == 'y'", null, null)]
+    [InlineData("!a == 'x'", null, null)]
+    [InlineData("a in {'x'}", null, null)]
+    [InlineData("all()", null, null)]
+    public void Required_label_is_an_equality_the_whole_selector_implies(string text, string? key, string? value) =>
+        Assert.Equal(key is null ? null : new KeyValuePair<string, string>(key, value!), Selector.Parse(text).RequiredLabel);
+
     // ---- properties --------------------------------------------------------------------------------------
 
     [Fact]
@@ -362,6 +373,10 @@ public sealed class SelectorTests
                     {
                         Assert.Equal(Evaluate(@case.Model, labels), parsed.Matches(labels));
                         Assert.Equal(parsed.Matches(labels), reparsed.Matches(labels));
+                        if (parsed.RequiredLabel is { } required && parsed.Matches(labels))
+                        {
+                            Assert.Equal(required.Value, labels.GetValueOrDefault(required.Key));
+                        }
                     }
                     Assert.Equal(UsesGlobal(@case.Model), parsed.UsesGlobal);
                     Assert.Equal(parsed.UsesGlobal, reparsed.UsesGlobal);

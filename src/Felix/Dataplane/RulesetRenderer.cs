@@ -10,12 +10,15 @@ namespace CniNet.Felix.Dataplane;
 /// The whole desired ruleset for one cluster state, the node's workload interfaces and its host endpoints, laid out
 /// as Felix lays out its nftables mode:
 /// <list type="bullet">
-/// <item>base chains <c>filter-FORWARD</c>, <c>filter-INPUT</c>, <c>filter-OUTPUT</c> at priority <c>filter</c>
-/// (0): after kube-proxy's nftables filter chains (-110) and its DNAT (dstnat, -100), so policy sees the
-/// Service-translated destination, as Calico requires;</item>
-/// <item>dispatch through verdict maps keyed by interface (<c>from-wl</c> on <c>iifname</c>, <c>to-wl</c> on
-/// <c>oifname</c>) that <c>goto</c> per-endpoint chains <c>fw-&lt;if&gt;</c> (egress from the workload) and
-/// <c>tw-&lt;if&gt;</c> (ingress to it); an unknown workload interface is dropped;</item>
+/// <item>base chains at priority <c>filter</c> (0): after kube-proxy's nftables filter chains (-110) and its DNAT
+/// (dstnat, -100), so policy sees the Service-translated destination, as Calico requires, and before SNAT (100);</item>
+/// <item>dispatch through verdict maps keyed by interface (<c>from-wl</c> on <c>iifname</c> in
+/// <c>filter-PREROUTING</c>, <c>to-wl</c> on <c>oifname</c> in <c>filter-POSTROUTING</c>) that <c>goto</c>
+/// per-endpoint chains <c>fw-&lt;if&gt;</c> (egress from the workload, forwarded or to the host) and
+/// <c>tw-&lt;if&gt;</c> (ingress to it, forwarded or from the host); an unknown workload interface is dropped. Felix
+/// dispatches from FORWARD, INPUT and OUTPUT instead; the verdicts are the same, but the kernel checks the jump graph
+/// below every base chain on each commit that adds a rule (<c>nft_table_validate</c>), so an endpoint chain reachable
+/// from two base chains costs every policy change twice;</item>
 /// <item>each endpoint chain: conntrack fast path (established/related accept, invalid drop), then per tier a jump to
 /// each policy chain while the pass bit is clear, returning as soon as the accept bit is set, and the end-of-tier drop
 /// unless the tier's default action is Pass; then the profile <c>kns.&lt;ns&gt;</c>; then drop;</item>
@@ -24,8 +27,8 @@ namespace CniNet.Felix.Dataplane;
 /// <item>with host endpoints on this node, Felix's host-endpoint chains and hooks (raw, mangle and filter; see
 /// <see cref="RenderBaseChains"/>), dispatched by verdict maps on the interface.</item>
 /// </list>
-/// An endpoint chain returns with the accept bit set; the base chain then goes on to the destination's ingress, so a
-/// packet between two local pods gets both verdicts before the final accept.
+/// An endpoint chain returns with the accept bit set; a packet between two local pods gets the source's egress verdict
+/// in prerouting and the destination's ingress verdict in postrouting.
 /// <para>
 /// Incremental, as Felix's calculation graph: between rounds it keeps compiled policies, each endpoint's selected
 /// policies and chains, each policy's chains and the sets' members. A round re-matches only new policies against
@@ -59,6 +62,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private Dictionary<string, EndpointChains> _endpoints = new(StringComparer.Ordinal);
     private Dictionary<CompiledPolicy, PolicyChains> _policyChains = new(ReferenceEqualityComparer.Instance);
     private HashSet<CompiledPolicy> _policies = new(ReferenceEqualityComparer.Instance);
+    private WorkloadPolicyIndex _index = new();
     private HashSet<string> _profiles = new(StringComparer.Ordinal);
     private ImmutableSortedDictionary<string, NftChain>.Builder _chains = NewChains();
     private ImmutableSortedDictionary<string, string>.Builder _fromMap = NewMap();
@@ -96,6 +100,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         var added = current.Where(p => !_policies.Contains(p)).ToList();
         var removed = _policies.Where(p => !current.Contains(p)).ToList();
         _policies = current;
+        foreach (var policy in removed) _index.Remove(policy);
+        foreach (var policy in added) _index.Add(policy);
         _sets.BeginRound(state);
 
         var pods = new Dictionary<string, PodEndpoint>(StringComparer.Ordinal);
@@ -110,7 +116,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             if (!pods.TryGetValue(endpoint.PodKey, out var pod)) continue;
             var iface = endpoint.InterfaceName;
             var nsLabels = state.Namespaces.TryGetValue(pod.Namespace, out var ns) ? ns : ImmutableDictionary<string, string>.Empty;
-            var chains = Select(previous.GetValueOrDefault(iface), pod, nsLabels, current, added, removed);
+            var chains = Select(previous.GetValueOrDefault(iface), pod, nsLabels, added, removed);
             if (chains.Ingress is null || chains.Egress is null)
             {
                 var ordered = chains.Selected.OrderBy(p => rank[p]).ToList();
@@ -150,12 +156,12 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
 
     /// <summary>
     /// The endpoint's selected policies brought up to date: from the previous round's by removing and matching only
-    /// the policies that changed while its labels are the same objects, or matched against every policy otherwise.
+    /// the policies that changed while its labels are the same objects, or matched through the index otherwise.
     /// Its chains are cleared when the selection changed.
     /// </summary>
-    private static EndpointChains Select(
+    private EndpointChains Select(
         EndpointChains? known, PodEndpoint pod, ImmutableDictionary<string, string> nsLabels,
-        HashSet<CompiledPolicy> current, List<CompiledPolicy> added, List<CompiledPolicy> removed)
+        List<CompiledPolicy> added, List<CompiledPolicy> removed)
     {
         if (known is not null && ReferenceEquals(known.Pod, pod) && ReferenceEquals(known.NamespaceLabels, nsLabels))
         {
@@ -166,7 +172,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             return known;
         }
         var chains = new EndpointChains(pod, nsLabels, CalicoLabels.ForPod(pod, nsLabels));
-        chains.Selected.UnionWith(current.Where(p => p.AppliesToWorkloads && p.Selects(chains.Labels)));
+        chains.Selected.UnionWith(_index.Selecting(chains.Labels));
         return chains;
     }
 
@@ -393,13 +399,15 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     }
 
     /// <summary>
-    /// The base chains. With local host endpoints they also hold Felix's host-endpoint hooks: untracked policy in
+    /// The base chains: workload egress in <c>filter-PREROUTING</c> and ingress in <c>filter-POSTROUTING</c>, and the
+    /// endpoint-to-host action first in <c>filter-INPUT</c> (a workload's packet carries the accept bit of its egress
+    /// policy by then). With local host endpoints they also hold Felix's host-endpoint hooks: untracked policy in
     /// <c>raw-PREROUTING</c>/<c>raw-OUTPUT</c> (priority raw, before conntrack), pre-DNAT policy in
-    /// <c>mangle-PREROUTING</c> (priority mangle, before any DNAT), normal policy after workload dispatch in
-    /// <c>filter-INPUT</c>/<c>filter-OUTPUT</c>, and forward policy around the workload dispatch in
-    /// <c>filter-FORWARD</c>. A packet accepted in raw or mangle carries the accept bit and skips the host endpoint's
-    /// later chains, as Felix's <c>acceptAlreadyAccepted</c>. The all-interfaces endpoint (<c>*</c>) catches what no
-    /// named interface's endpoint did.
+    /// <c>mangle-PREROUTING</c> (priority mangle, before any DNAT), normal policy in
+    /// <c>filter-INPUT</c>/<c>filter-OUTPUT</c>, and forward policy in <c>filter-FORWARD</c>. A packet accepted in raw
+    /// or mangle carries the accept bit and skips the host endpoint's later chains, as Felix's
+    /// <c>acceptAlreadyAccepted</c>. The all-interfaces endpoint (<c>*</c>) catches what no named interface's endpoint
+    /// did.
     /// </summary>
     private void RenderBaseChains(HostDispatch hosts)
     {
@@ -410,45 +418,40 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             [$"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
         SetChain(ToDispatch, new NftChain(null,
             [$"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
+        SetChain("filter-PREROUTING", new NftChain("type filter hook prerouting priority filter; policy accept;",
+            [$"iifname {prefix} counter jump {FromDispatch}"]));
+        SetChain("filter-POSTROUTING", new NftChain("type filter hook postrouting priority filter; policy accept;",
+            [$"oifname {prefix} counter jump {ToDispatch}"]));
         var forward = ImmutableArray.CreateBuilder<string>();
         var input = ImmutableArray.CreateBuilder<string>();
-        var output = ImmutableArray.CreateBuilder<string>();
+        input.Add($"iifname {prefix} counter {(options.AcceptEndpointToHost ? "accept" : "drop")}");
         if (hosts.Any)
         {
             forward.Add($"meta mark & {accept} == 0 iifname vmap @{FromHostForwardMap}");
+            forward.Add($"oifname vmap @{ToHostForwardMap}");
             input.Add(alreadyAccepted);
-            output.Add(alreadyAccepted);
+            input.Add($"iifname vmap @{FromHostMap}");
+            if (hosts.Wildcard) input.Add($"counter goto {HostChainName("fh", HostEndpointSpec.AllInterfaces)}");
         }
-        forward.Add($"iifname {prefix} counter jump {FromDispatch}");
-        forward.Add($"oifname {prefix} counter jump {ToDispatch}");
-        if (hosts.Any) forward.Add($"oifname vmap @{ToHostForwardMap}");
         forward.Add($"iifname {prefix} counter accept");
         forward.Add($"oifname {prefix} counter accept");
-        input.Add($"iifname {prefix} counter jump {FromDispatch}");
-        input.Add($"iifname {prefix} counter {(options.AcceptEndpointToHost ? "accept" : "drop")}");
-        output.Add($"oifname {prefix} counter jump {ToDispatch}");
-        if (hosts.Any)
-        {
-            // Host-to-workload traffic is policed by the workload's ingress only, never by host endpoint policy.
-            output.Add($"oifname {prefix} counter accept");
-            input.Add($"iifname vmap @{FromHostMap}");
-            output.Add($"oifname vmap @{ToHostMap}");
-            if (hosts.Wildcard)
-            {
-                input.Add($"counter goto {HostChainName("fh", HostEndpointSpec.AllInterfaces)}");
-                output.Add($"counter goto {HostChainName("th", HostEndpointSpec.AllInterfaces)}");
-            }
-        }
         SetChain("filter-FORWARD", new NftChain("type filter hook forward priority filter; policy accept;", forward.ToImmutable()));
         SetChain("filter-INPUT", new NftChain("type filter hook input priority filter; policy accept;", input.ToImmutable()));
-        SetChain("filter-OUTPUT", new NftChain("type filter hook output priority filter; policy accept;", output.ToImmutable()));
         if (!hosts.Any)
         {
+            SetChain("filter-OUTPUT", null);
             SetChain("mangle-PREROUTING", null);
             SetChain("raw-PREROUTING", null);
             SetChain("raw-OUTPUT", null);
             return;
         }
+        // Host-to-workload traffic is policed by the workload's ingress only, never by host endpoint policy.
+        var output = ImmutableArray.CreateBuilder<string>();
+        output.Add(alreadyAccepted);
+        output.Add($"oifname {prefix} counter accept");
+        output.Add($"oifname vmap @{ToHostMap}");
+        if (hosts.Wildcard) output.Add($"counter goto {HostChainName("th", HostEndpointSpec.AllInterfaces)}");
+        SetChain("filter-OUTPUT", new NftChain("type filter hook output priority filter; policy accept;", output.ToImmutable()));
         var mangle = ImmutableArray.CreateBuilder<string>();
         mangle.Add("ct state established,related accept");
         mangle.Add(alreadyAccepted);
@@ -469,6 +472,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         _endpoints = new Dictionary<string, EndpointChains>(StringComparer.Ordinal);
         _policyChains = new Dictionary<CompiledPolicy, PolicyChains>(ReferenceEqualityComparer.Instance);
         _policies = new HashSet<CompiledPolicy>(ReferenceEqualityComparer.Instance);
+        _index = new WorkloadPolicyIndex();
         _profiles = new HashSet<string>(StringComparer.Ordinal);
         _chains = NewChains();
         _fromMap = NewMap();

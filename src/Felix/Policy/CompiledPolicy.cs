@@ -45,6 +45,9 @@ internal sealed class CompiledPolicy(
 
     public bool Selects(IReadOnlyDictionary<string, string> endpointLabels) => selector.Matches(endpointLabels);
 
+    /// <summary>A label every endpoint this policy selects holds with this value, or null.</summary>
+    public KeyValuePair<string, string>? RequiredLabel => selector.RequiredLabel;
+
     public ImmutableArray<CompiledRule> Rules(PolicyDirection direction) =>
         direction == PolicyDirection.Ingress ? ingress : egress;
 }

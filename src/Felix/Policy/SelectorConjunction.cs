@@ -16,6 +16,9 @@ internal sealed class SelectorConjunction(ImmutableArray<Selector> parts)
     /// <summary>The canonical text of every part, ANDed: equal texts select the same members, so they share an IP set.</summary>
     public override string ToString() => string.Join(" && ", parts.Select(part => part.ToString()));
 
+    /// <summary>A label every label set this conjunction matches holds with this value, or null.</summary>
+    public KeyValuePair<string, string>? RequiredLabel => parts.Select(part => part.RequiredLabel).FirstOrDefault(label => label is not null);
+
     public bool Matches(IReadOnlyDictionary<string, string> labels)
     {
         foreach (var part in parts)

@@ -72,6 +72,12 @@ public sealed class Selector
         return _root.AddKubernetesRequirements(requirements) ? string.Join(',', requirements) : null;
     }
 
+    /// <summary>
+    /// A label that every label set the selector matches holds with this value (an equality, alone or ANDed with
+    /// anything), or null: callers that match many selectors against many label sets index them by it.
+    /// </summary>
+    public KeyValuePair<string, string>? RequiredLabel => _root.RequiredLabel;
+
     /// <summary>Evaluates the selector against a label set; <c>null</c> is the empty set. Does not allocate.</summary>
     public bool Matches(IReadOnlyDictionary<string, string>? labels) => _root.Evaluate(labels ?? NoLabels);
 

@@ -22,6 +22,9 @@ internal abstract class SelectorNode
     /// </summary>
     public virtual bool AddKubernetesRequirements(List<string> requirements) => false;
 
+    /// <summary>A label every label set this node matches holds with this value; null when there is none.</summary>
+    public virtual KeyValuePair<string, string>? RequiredLabel => null;
+
     /// <summary>What a Kubernetes label value may be: empty, or up to 63 alphanumerics with '-', '_', '.' inside.</summary>
     protected static bool IsKubernetesValue(string value) =>
         value.Length == 0 || (value.Length <= 63 && char.IsAsciiLetterOrDigit(value[0]) && char.IsAsciiLetterOrDigit(value[^1])
@@ -121,6 +124,9 @@ internal sealed class AndNode(SelectorNode[] operands) : SelectorNode
 
     public override bool AddKubernetesRequirements(List<string> requirements) => operands.All(o => o.AddKubernetesRequirements(requirements));
 
+    public override KeyValuePair<string, string>? RequiredLabel =>
+        operands.Select(operand => operand.RequiredLabel).FirstOrDefault(label => label is not null);
+
     internal static void AppendJoined(StringBuilder text, SelectorNode[] operands, string separator)
     {
         text.Append('(');
@@ -185,6 +191,8 @@ internal sealed class LabelEqualsNode(string label, string value) : LabelValueNo
     public override SelectorNode Rewrite(SelectorRewrite rewrite) => new LabelEqualsNode(rewrite.Label(Label), Value);
 
     public override bool AddKubernetesRequirements(List<string> requirements) => AddRequirement(requirements, "=");
+
+    public override KeyValuePair<string, string>? RequiredLabel => new(Label, Value);
 }
 
 /// <summary>True when the label is absent, as in Calico: presence needs an explicit <c>has()</c>.</summary>
