@@ -9,6 +9,7 @@ using CniNet.IpamCore;
 using CniNet.Linux;
 using CniNet.Model.Bgp;
 using CniNet.Model.Ipam;
+using CniNet.Model.Kubernetes;
 using CniNet.Model.Net;
 using CniNet.Model.Network;
 using CniNet.Model.Resources;
@@ -68,6 +69,12 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     private BgpListener? _listener;
     private Task? _resync;
 
+    /// <summary>The watch of the Secret namespace, running while some password names a Secret, and how to stop it.</summary>
+    private (Task Task, CancellationTokenSource Stop)? _secretWatch;
+
+    /// <summary>The peerings the last resync left without a session, and why; logged when they change.</summary>
+    private IReadOnlyList<string> _skipped = [];
+
     /// <summary>Set when a watched kind changed; holds at most one wake-up, so a burst of changes costs one resync.</summary>
     private readonly Channel<bool> _wakes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -93,7 +100,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         kernel.RemoveLeftovers();
         var speaker = new BgpSpeaker(nodeName, store, options, kernel);
         await speaker.ResyncAsync(ct);
-        speaker._resync = Task.WhenAll([Task.Run(speaker.ResyncLoopAsync), .. WatchedKinds.Select(k => Task.Run(() => speaker.WatchAsync(k)))]);
+        speaker._resync = Task.WhenAll([Task.Run(speaker.ResyncLoopAsync), .. WatchedKinds.Select(k => Task.Run(() => speaker.WatchAsync(k, null, speaker._stop.Token)))]);
         return speaker;
     }
 
@@ -148,6 +155,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync();
         if (_resync is not null) await _resync;
+        await StopSecretWatchAsync();
         await StopSessionsAsync();
         _kernel.Dispose();
         _stop.Dispose();
@@ -445,16 +453,19 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         }
     }
 
-    /// <summary>Wakes the resync loop on every change to <paramref name="kind"/>; restarts the watch after a failure (e.g. a compacted revision).</summary>
-    private async Task WatchAsync(string kind)
+    /// <summary>
+    /// Wakes the resync loop on every change to <paramref name="kind"/> (in namespace <paramref name="ns"/> when given);
+    /// restarts the watch after a failure (e.g. a compacted revision).
+    /// </summary>
+    private async Task WatchAsync(string kind, string? ns, CancellationToken ct)
     {
-        while (!_stop.IsCancellationRequested)
+        while (!ct.IsCancellationRequested)
         {
             try
             {
-                await foreach (var _ in _store.WatchAsync(kind, Volatile.Read(ref _revision), _stop.Token)) _wakes.Writer.TryWrite(true);
+                await foreach (var _ in _store.WatchAsync(kind, ns, Volatile.Read(ref _revision), ct)) _wakes.Writer.TryWrite(true);
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
@@ -464,7 +475,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _wakes.Writer.TryWrite(true);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
                 }
                 catch (OperationCanceledException)
                 {
@@ -493,10 +504,47 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         var pools = read.Many(4).Select(e => ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e)).ToList();
         var blocks = read.Many(5).Select(e => ResourceCodec.Decode<IPAMBlock>(ResourceKinds.IPAMBlock, e));
 
-        var config = CalicoBgpConfig.Resolve(_nodeName, nodes, configurations, peers, _options.PasswordOf);
+        var passwords = await ReadPasswordsAsync(BgpPasswords.SecretNames(configurations, peers), ct);
+        var config = CalicoBgpConfig.Resolve(_nodeName, nodes, configurations, peers, passwords);
+        var skipped = config?.Skipped ?? [];
+        foreach (var line in skipped.Except(_skipped)) _options.Log(line);
+        _skipped = skipped;
         await ApplyConfigAsync(config);
         var cluster = configurations.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName)?.Spec;
         await ApplyLocalPrefixesAsync(CalicoAdvertisements.Of(_nodeName, affinities, pools, blocks, cluster));
+    }
+
+    /// <summary>
+    /// Reads the Secrets that passwords name, one by one from the Secret namespace (calico-node may read just those),
+    /// and keeps that namespace watched while there are any, so a changed key re-keys the sessions that use it.
+    /// </summary>
+    private async Task<BgpPasswords> ReadPasswordsAsync(IReadOnlyList<string> names, CancellationToken ct)
+    {
+        var ns = _options.SecretNamespace;
+        if (names.Count == 0)
+        {
+            await StopSecretWatchAsync();
+            return new BgpPasswords(ns, new Dictionary<string, Secret>());
+        }
+        if (_secretWatch is null)
+        {
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            _secretWatch = (Task.Run(() => WatchAsync(ResourceKinds.Secret.StoreKind, ns, stop.Token)), stop);
+        }
+        var read = await _store.ReadAsync([.. names.Select(n => ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.Secret, n, ns)))], ct);
+        var secrets = new Dictionary<string, Secret>();
+        for (var i = 0; i < names.Count; i++)
+            if (read.Single(i) is { } entry) secrets[names[i]] = ResourceCodec.Decode<Secret>(ResourceKinds.Secret, entry);
+        return new BgpPasswords(ns, secrets);
+    }
+
+    private async Task StopSecretWatchAsync()
+    {
+        if (_secretWatch is not { } watch) return;
+        _secretWatch = null;
+        await watch.Stop.CancelAsync();
+        await watch.Task;
+        watch.Stop.Dispose();
     }
 
     private async Task ApplyConfigAsync(BgpNodeConfig? config)
@@ -526,6 +574,8 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             lock (_sessions) _sessions.Remove(session.Peer.Name);
             await session.DisposeAsync();
+            // A peer that is gone (or whose key changed) must not get in with the key it had.
+            _listener.SetPassword(session.Peer.Address, null);
         }
         foreach (var peer in config.Peers)
         {
