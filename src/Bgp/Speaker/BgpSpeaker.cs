@@ -96,8 +96,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     {
         ArgumentException.ThrowIfNullOrEmpty(nodeName);
         var netlink = options.Namespace is { } ns ? Rtnetlink.OpenIn(ns) : Rtnetlink.Open();
-        var kernel = new KernelRoutes(netlink, options.RouteProtocol, options.Log);
-        kernel.RemoveLeftovers();
+        var kernel = KernelRoutes.Start(netlink, options.RouteProtocol, options.Log);
         var speaker = new BgpSpeaker(nodeName, store, options, kernel);
         await speaker.ResyncAsync(ct);
         speaker._resync = Task.WhenAll([Task.Run(speaker.ResyncLoopAsync), .. WatchedKinds.Select(k => Task.Run(() => speaker.WatchAsync(k, null, speaker._stop.Token)))]);
@@ -157,7 +156,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         if (_resync is not null) await _resync;
         await StopSecretWatchAsync();
         await StopSessionsAsync();
-        _kernel.Dispose();
+        await _kernel.DisposeAsync();
         _stop.Dispose();
     }
 
@@ -172,7 +171,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             _adjOut[session.Peer.Name] = new AdjRibOut();
             // Families the restarted peer did not keep forwarding state for lose their stale routes now (RFC 4724 §4.2).
             PurgeStale(session.Peer.Name, prefix => restart?.Families.Any(f => f.Family.IsV6 == prefix.IsV6 && f.ForwardingPreserved) != true);
-            _kernel.Flush();
+            _ = _kernel.Write();
         }
         finally
         {
@@ -232,7 +231,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                     session.PeerOpen?.BgpIdentifier ?? IPAddress.Any, session.Peer.Address)));
             }
             if (update.EndOfRib is { } family) PurgeStale(session.Peer.Name, prefix => prefix.IsV6 == family.IsV6);
-            _kernel.Flush();
+            _ = _kernel.Write();
         }
         finally
         {
@@ -262,7 +261,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _stale.Remove(peer);
                 foreach (var change in _rib.RemovePeer(peer)) Apply(change);
             }
-            _kernel.Flush();
+            _ = _kernel.Write();
         }
         finally
         {
@@ -287,7 +286,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             if (session.State != BgpSessionState.Established && _stale.GetValueOrDefault(session.Peer.Name) == stale)
                 PurgeStale(session.Peer.Name, _ => true);
-            _kernel.Flush();
+            _ = _kernel.Write();
         }
         finally
         {
@@ -600,6 +599,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
 
     private async Task ApplyLocalPrefixesAsync(CalicoAdvertisements wanted)
     {
+        Task written;
         await _lock.WaitAsync();
         try
         {
@@ -624,12 +624,14 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _kernel.Remove(prefix);
                 if (!_local.Contains(prefix) && _rib.Best(prefix) is { } learned) _kernel.Via(prefix, learned.NextHop);
             }
-            _kernel.Flush();
+            written = _kernel.Write();
         }
         finally
         {
             _lock.Release();
         }
+        // Our blackholes are in the kernel before peers are sent the blocks they cover.
+        await written;
         await FlushAsync();
     }
 
