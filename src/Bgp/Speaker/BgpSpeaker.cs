@@ -18,9 +18,9 @@ namespace CniNet.Bgp.Speaker;
 
 /// <summary>
 /// This node's BGP speaker, as calico-node's BIRD: peers from the Calico resources (<see cref="CalicoBgpConfig"/>),
-/// each confirmed block affinity of the node advertised as an aggregate with a blackhole route in the kernel, and the
-/// best learned routes installed in the kernel with the speaker's own protocol number, removed again on withdraw or
-/// when their session ends. Reads the resources again every <see cref="BgpSpeakerOptions.ResyncInterval"/> and
+/// each confirmed block affinity of the node advertised as an aggregate with a blackhole route in the kernel, with the
+/// rest of what confd exports (<see cref="CalicoAdvertisements"/>), and the best learned routes installed in the kernel
+/// with the speaker's own protocol number, removed again on withdraw or when their session ends. Reads the resources again every <see cref="BgpSpeakerOptions.ResyncInterval"/> and
 /// changes only what differs.
 /// </summary>
 public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
@@ -30,6 +30,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     [
         ResourceKinds.Node.StoreKind, PolicyKinds.BGPConfiguration.StoreKind, PolicyKinds.BGPPeer.StoreKind,
         ResourceKinds.BlockAffinity.StoreKind, ResourceKinds.IPPool.StoreKind, ResourceKinds.IPAMBlock.StoreKind,
+        ResourceKinds.Service.StoreKind, ResourceKinds.EndpointSlice.StoreKind,
     ];
 
     /// <summary>What Calico (3.32+) sends on iBGP for a normal route: 2147483647 minus the kernel metric 1024.</summary>
@@ -494,6 +495,8 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             ReadOp.List(ResourceKinds.BlockAffinity.StoreKind, namePrefix: IpamNames.AffinityPrefix(_nodeName)),
             ReadOp.List(ResourceKinds.IPPool.StoreKind),
             ReadOp.List(ResourceKinds.IPAMBlock.StoreKind),
+            ReadOp.List(ResourceKinds.Service.StoreKind),
+            ReadOp.List(ResourceKinds.EndpointSlice.StoreKind),
         ], ct);
         Volatile.Write(ref _revision, read.Revision);
         var nodes = read.Many(0).Select(e => ResourceCodec.Decode<Node>(ResourceKinds.Node, e)).ToList();
@@ -502,6 +505,8 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         var affinities = read.Many(3).Select(e => ResourceCodec.Decode<BlockAffinity>(ResourceKinds.BlockAffinity, e)).ToList();
         var pools = read.Many(4).Select(e => ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e)).ToList();
         var blocks = read.Many(5).Select(e => ResourceCodec.Decode<IPAMBlock>(ResourceKinds.IPAMBlock, e));
+        var services = read.Many(6).Select(e => ResourceCodec.Decode<Service>(ResourceKinds.Service, e));
+        var slices = read.Many(7).Select(e => ResourceCodec.Decode<EndpointSlice>(ResourceKinds.EndpointSlice, e));
 
         var passwords = await ReadPasswordsAsync(BgpPasswords.SecretNames(configurations, peers), ct);
         var config = CalicoBgpConfig.Resolve(_nodeName, nodes, configurations, peers, passwords);
@@ -510,7 +515,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         _skipped = skipped;
         await ApplyConfigAsync(config);
         var cluster = configurations.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName)?.Spec;
-        await ApplyLocalPrefixesAsync(CalicoAdvertisements.Of(_nodeName, affinities, pools, blocks, cluster));
+        await ApplyLocalPrefixesAsync(CalicoAdvertisements.Of(_nodeName, affinities, pools, blocks, cluster, services, slices));
     }
 
     /// <summary>

@@ -25,7 +25,8 @@ public sealed record BgpSpeakerOptions
 
     /// <summary>
     /// How often the resources are read again when no watch reported a change: a safety net, since changes to Nodes,
-    /// BGPConfigurations, BGPPeers, block affinities, pools and the Secrets passwords name wake the speaker as they happen.
+    /// BGPConfigurations, BGPPeers, block affinities, pools, Services, EndpointSlices and the Secrets passwords name wake
+    /// the speaker as they happen.
     /// </summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
 

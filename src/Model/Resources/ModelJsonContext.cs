@@ -22,5 +22,7 @@ namespace CniNet.Model.Resources;
 [JsonSerializable(typeof(KubernetesNode))]
 [JsonSerializable(typeof(KubernetesNetworkPolicy))]
 [JsonSerializable(typeof(Secret))]
+[JsonSerializable(typeof(Service))]
+[JsonSerializable(typeof(EndpointSlice))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ModelJsonContext : JsonSerializerContext;
