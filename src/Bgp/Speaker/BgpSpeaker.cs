@@ -20,8 +20,8 @@ namespace CniNet.Bgp.Speaker;
 /// This node's BGP speaker, as calico-node's BIRD: peers from the Calico resources (<see cref="CalicoBgpConfig"/>),
 /// each confirmed block affinity of the node advertised as an aggregate with a blackhole route in the kernel, with the
 /// rest of what confd exports (<see cref="CalicoAdvertisements"/>), and the best learned routes installed in the kernel
-/// with the speaker's own protocol number, removed again on withdraw or when their session ends. Reads the resources again every <see cref="BgpSpeakerOptions.ResyncInterval"/> and
-/// changes only what differs.
+/// with the speaker's own protocol number, removed again on withdraw or when their session ends. Reads the resources
+/// again every <see cref="BgpSpeakerOptions.ResyncInterval"/> and changes only what differs.
 /// </summary>
 public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
 {
