@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Threading.Channels;
 using CniNet.Linux;
 using CniNet.Model.Net;
 
@@ -8,9 +7,10 @@ namespace CniNet.Bgp.Speaker;
 /// <summary>
 /// The speaker's routes in the kernel's main table, all with its own protocol number: a blackhole per local block,
 /// and a route via the best path's next hop per learned prefix. The speaker queues the wanted route per prefix under
-/// its RIB lock and hands the queue over with <see cref="Write"/>; a writer task of its own drains it into netlink
+/// its RIB lock and hands the queue over with <see cref="Write"/>; a writer thread of its own drains it into netlink
 /// batches (a BGP UPDATE carries hundreds of prefixes; a round trip each would cost more than the RIB), so the RIB
-/// never waits for the kernel. The queue keeps only the latest wish per prefix: a withdraw after an announce that was
+/// never waits for the kernel. The writer blocks in system calls for as long as a big batch takes, so it has a thread
+/// of its own rather than one of the pool the sessions' reads and the RIB run on. The queue keeps only the latest wish per prefix: a withdraw after an announce that was
 /// not written yet cancels it, one after an announce that was written deletes it in the next batch, so per prefix the
 /// kernel follows the RIB's order and ends in its last state. Remembers what it installed so a delete names the exact
 /// route, and clears leftovers of an earlier run at start.
@@ -31,15 +31,16 @@ internal sealed class KernelRoutes : IAsyncDisposable
     private TaskCompletionSource _nextPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Holds at most one wake-up: however many writes are asked for meanwhile, the writer takes them in one pass.</summary>
-    private readonly Channel<bool> _wakes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly AutoResetEvent _wake = new(false);
     private readonly Task _writer;
+    private volatile bool _stopping;
 
     private KernelRoutes(Rtnetlink netlink, byte protocol, Action<string> log)
     {
         _netlink = netlink;
         _protocol = protocol;
         _log = log;
-        _writer = Task.Run(WriteLoopAsync);
+        _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Clears the routes an earlier run left with <paramref name="protocol"/>, then starts the writer.</summary>
@@ -70,15 +71,16 @@ internal sealed class KernelRoutes : IAsyncDisposable
     {
         Task written;
         lock (_pending) written = _nextPass.Task;
-        _wakes.Writer.TryWrite(true);
+        _wake.Set();
         return written;
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
-        while (await _wakes.Reader.WaitToReadAsync())
+        while (true)
         {
-            _wakes.Reader.TryRead(out _);
+            _wake.WaitOne();
+            if (_stopping) return;
             Pass();
         }
     }
@@ -155,7 +157,9 @@ internal sealed class KernelRoutes : IAsyncDisposable
     /// <summary>Stops the writer, then takes every route of ours out of the kernel (wishes not written yet are dropped).</summary>
     public async ValueTask DisposeAsync()
     {
-        _wakes.Writer.TryComplete();
+        _stopping = true;
+        _wake.Set();
+        // The event stays undisposed: a session's late report may still ask for a write, which must be a no-op, not a throw.
         await _writer;
         lock (_pending)
         {
