@@ -13,8 +13,11 @@ public interface IDatastore : IAsyncDisposable
     /// <summary>Applies every write or none; fails with the first violated condition and its key.</summary>
     Task<IReadOnlyList<KvEntry?>> CommitAsync(IReadOnlyList<WriteOp> ops, CancellationToken ct = default);
 
-    /// <summary>Changes to objects of <paramref name="kind"/> after <paramref name="afterRevision"/>, in revision order.</summary>
-    IAsyncEnumerable<WatchEvent> WatchAsync(string kind, long afterRevision, CancellationToken ct = default);
+    /// <summary>
+    /// Changes to objects of <paramref name="kind"/> (only those in namespace <paramref name="ns"/> when given) after
+    /// <paramref name="afterRevision"/>, in revision order.
+    /// </summary>
+    IAsyncEnumerable<WatchEvent> WatchAsync(string kind, string? ns, long afterRevision, CancellationToken ct = default);
 
     /// <summary>Forgets change history up to and including <paramref name="revision"/>.</summary>
     Task CompactAsync(long revision, CancellationToken ct = default);

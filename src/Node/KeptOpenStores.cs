@@ -33,7 +33,7 @@ internal sealed class KeptOpenStores : IAsyncDisposable
 
         public Task<IReadOnlyList<KvEntry?>> CommitAsync(IReadOnlyList<WriteOp> ops, CancellationToken ct = default) => store.CommitAsync(ops, ct);
 
-        public IAsyncEnumerable<WatchEvent> WatchAsync(string kind, long afterRevision, CancellationToken ct = default) => store.WatchAsync(kind, afterRevision, ct);
+        public IAsyncEnumerable<WatchEvent> WatchAsync(string kind, string? ns, long afterRevision, CancellationToken ct = default) => store.WatchAsync(kind, ns, afterRevision, ct);
 
         public Task CompactAsync(long revision, CancellationToken ct = default) => store.CompactAsync(revision, ct);
 

@@ -14,14 +14,16 @@ using CniNet.Node;
 // cninet-node: the per-node agent, run in the node's network namespace as calico-node runs with hostNetwork. Its
 // parts: serving the CNI plugins (on unless --no-cni), the BGP speaker (--bgp) and Felix (--felix: workload policy on
 // nftables and the VXLAN overlay over rtnetlink), each alone or together (e.g. --felix --no-cni). The node name comes from --nodename or
-// NODENAME, the datastore from the same settings as cninetctl. Felix serves /liveness and /readiness on the health
-// address (Felix's HealthHost:HealthPort, 127.0.0.1:9099) and /metrics on the metrics address
+// NODENAME, the datastore from the same settings as cninetctl. BGP passwords are read from Secrets in --secret-namespace,
+// else CALICO_NAMESPACE (the namespace calico-node runs in), else calico-system. Felix serves /liveness and /readiness
+// on the health address (Felix's HealthHost:HealthPort, 127.0.0.1:9099) and /metrics on the metrics address
 // (PrometheusMetricsHost:PrometheusMetricsPort, 127.0.0.1:9091).
 const string Usage = "usage: cninet-node [--nodename NAME] [--bgp] [--felix] [--no-cni] [--cni-socket PATH] [--status-socket PATH]\n"
-                     + "                   [--health-host ADDR] [--health-port N] [--metrics-host ADDR] [--metrics-port N]";
+                     + "                   [--secret-namespace NS] [--health-host ADDR] [--health-port N] [--metrics-host ADDR] [--metrics-port N]";
 var cniSocket = CniAgentProtocol.DefaultSocket;
 var statusSocket = BgpStatusSocket.DefaultPath;
 var nodename = Environment.GetEnvironmentVariable("NODENAME") is { Length: > 0 } n ? n : Environment.MachineName;
+var secretNamespace = Environment.GetEnvironmentVariable("CALICO_NAMESPACE") is { Length: > 0 } cns ? cns : BgpSpeakerOptions.DefaultSecretNamespace;
 var (cni, bgp, felix) = (true, false, false);
 var (healthHost, healthPort, metricsHost, metricsPort) = (IPAddress.Loopback, 9099, IPAddress.Loopback, 9091);
 for (var i = 0; i < args.Length; i++)
@@ -31,6 +33,7 @@ for (var i = 0; i < args.Length; i++)
         case "--cni-socket" when i + 1 < args.Length: cniSocket = args[++i]; break;
         case "--status-socket" when i + 1 < args.Length: statusSocket = args[++i]; break;
         case "--nodename" when i + 1 < args.Length: nodename = args[++i]; break;
+        case "--secret-namespace" when i + 1 < args.Length && args[i + 1].Length > 0: secretNamespace = args[++i]; break;
         case "--health-host" when i + 1 < args.Length && IPAddress.TryParse(args[i + 1], out var host): healthHost = host; i++; break;
         case "--metrics-host" when i + 1 < args.Length && IPAddress.TryParse(args[i + 1], out var host): metricsHost = host; i++; break;
         case "--health-port" when i + 1 < args.Length && ushort.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var port): healthPort = port; i++; break;
@@ -61,7 +64,7 @@ BgpSpeaker? speaker = null;
 if (bgp)
 {
     speaker = await BgpSpeaker.StartAsync(nodename, stores.Open(DatastoreConfig.FromEnvironment()),
-        new BgpSpeakerOptions { Log = line => Console.Out.WriteLine($"bgp: {line}") }, stop.Token);
+        new BgpSpeakerOptions { SecretNamespace = secretNamespace, Log = line => Console.Out.WriteLine($"bgp: {line}") }, stop.Token);
     Console.Out.WriteLine($"cninet-node: BGP speaker for node {nodename}; status on {statusSocket}");
     parts.Add(BgpStatusSocket.ServeAsync(statusSocket, speaker.Status, stop.Token));
 }

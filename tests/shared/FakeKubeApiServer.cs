@@ -26,6 +26,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly object _lock = new();
     private readonly SortedDictionary<string, JsonObject> _objects = new(StringComparer.Ordinal);
     private readonly List<(long Revision, string Collection, string Type, JsonObject Object)> _history = [];
+    private readonly List<string> _paths = [];
     private readonly X509Certificate2? _serverCertificate;
     private readonly X509Certificate2? _clientCa;
     private long _revision = 100;
@@ -55,6 +56,15 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     /// <summary>Requests answered so far, by method.</summary>
     public Dictionary<string, int> Requests { get; } = [];
+
+    /// <summary>Every request (watches too) as method and path without the query (<c>GET /api/v1/namespaces/x/secrets/y</c>), in order.</summary>
+    public IReadOnlyList<string> Paths
+    {
+        get
+        {
+            lock (_lock) return [.. _paths];
+        }
+    }
 
     /// <summary>The <c>labelSelector</c> of every list request, in order.</summary>
     public List<string> LabelSelectors { get; } = [];
@@ -169,6 +179,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             var reader = new RequestReader(stream);
             while (await reader.ReadAsync(_stop.Token) is { } request)
             {
+                lock (_lock) _paths.Add($"{request.Method} {request.Target.Split('?')[0]}");
                 if (request.Watch)
                 {
                     await WatchAsync(stream, request);

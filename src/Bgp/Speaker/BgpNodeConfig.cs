@@ -9,6 +9,9 @@ public sealed record BgpNodeConfig(uint LocalAs, IPAddress RouterId, IPAddress? 
 {
     public uint? ClusterId { get; init; }
 
+    /// <summary>Why peerings the resources ask for have no session (a password that does not resolve); not part of equality.</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
     public bool Equals(BgpNodeConfig? other) =>
         other is not null && LocalAs == other.LocalAs && RouterId.Equals(other.RouterId) && Equals(Ipv4Address, other.Ipv4Address)
         && Equals(Ipv6Address, other.Ipv6Address) && ListenPort == other.ListenPort && ClusterId == other.ClusterId && Peers.SequenceEqual(other.Peers);

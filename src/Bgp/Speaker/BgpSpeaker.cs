@@ -9,6 +9,7 @@ using CniNet.IpamCore;
 using CniNet.Linux;
 using CniNet.Model.Bgp;
 using CniNet.Model.Ipam;
+using CniNet.Model.Kubernetes;
 using CniNet.Model.Net;
 using CniNet.Model.Network;
 using CniNet.Model.Resources;
@@ -17,10 +18,10 @@ namespace CniNet.Bgp.Speaker;
 
 /// <summary>
 /// This node's BGP speaker, as calico-node's BIRD: peers from the Calico resources (<see cref="CalicoBgpConfig"/>),
-/// each confirmed block affinity of the node advertised as an aggregate with a blackhole route in the kernel, and the
-/// best learned routes installed in the kernel with the speaker's own protocol number, removed again on withdraw or
-/// when their session ends. Reads the resources again every <see cref="BgpSpeakerOptions.ResyncInterval"/> and
-/// changes only what differs.
+/// each confirmed block affinity of the node advertised as an aggregate with a blackhole route in the kernel, with the
+/// rest of what confd exports (<see cref="CalicoAdvertisements"/>), and the best learned routes installed in the kernel
+/// with the speaker's own protocol number, removed again on withdraw or when their session ends. Reads the resources
+/// again every <see cref="BgpSpeakerOptions.ResyncInterval"/> and changes only what differs.
 /// </summary>
 public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
 {
@@ -29,6 +30,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     [
         ResourceKinds.Node.StoreKind, PolicyKinds.BGPConfiguration.StoreKind, PolicyKinds.BGPPeer.StoreKind,
         ResourceKinds.BlockAffinity.StoreKind, ResourceKinds.IPPool.StoreKind, ResourceKinds.IPAMBlock.StoreKind,
+        ResourceKinds.Service.StoreKind, ResourceKinds.EndpointSlice.StoreKind,
     ];
 
     /// <summary>What Calico (3.32+) sends on iBGP for a normal route: 2147483647 minus the kernel metric 1024.</summary>
@@ -68,6 +70,12 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     private BgpListener? _listener;
     private Task? _resync;
 
+    /// <summary>The watch of the Secret namespace, running while some password names a Secret, and how to stop it.</summary>
+    private (Task Task, CancellationTokenSource Stop)? _secretWatch;
+
+    /// <summary>The peerings the last resync left without a session, and why; logged when they change.</summary>
+    private IReadOnlyList<string> _skipped = [];
+
     /// <summary>Set when a watched kind changed; holds at most one wake-up, so a burst of changes costs one resync.</summary>
     private readonly Channel<bool> _wakes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -89,11 +97,10 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
     {
         ArgumentException.ThrowIfNullOrEmpty(nodeName);
         var netlink = options.Namespace is { } ns ? Rtnetlink.OpenIn(ns) : Rtnetlink.Open();
-        var kernel = new KernelRoutes(netlink, options.RouteProtocol, options.Log);
-        kernel.RemoveLeftovers();
+        var kernel = KernelRoutes.Start(netlink, options.RouteProtocol, options.Log);
         var speaker = new BgpSpeaker(nodeName, store, options, kernel);
         await speaker.ResyncAsync(ct);
-        speaker._resync = Task.WhenAll([Task.Run(speaker.ResyncLoopAsync), .. WatchedKinds.Select(k => Task.Run(() => speaker.WatchAsync(k)))]);
+        speaker._resync = Task.WhenAll([Task.Run(speaker.ResyncLoopAsync), .. WatchedKinds.Select(k => Task.Run(() => speaker.WatchAsync(k, null, speaker._stop.Token)))]);
         return speaker;
     }
 
@@ -148,8 +155,9 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stop.CancelAsync();
         if (_resync is not null) await _resync;
+        await StopSecretWatchAsync();
         await StopSessionsAsync();
-        _kernel.Dispose();
+        await _kernel.DisposeAsync();
         _stop.Dispose();
     }
 
@@ -164,7 +172,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             _adjOut[session.Peer.Name] = new AdjRibOut();
             // Families the restarted peer did not keep forwarding state for lose their stale routes now (RFC 4724 §4.2).
             PurgeStale(session.Peer.Name, prefix => restart?.Families.Any(f => f.Family.IsV6 == prefix.IsV6 && f.ForwardingPreserved) != true);
-            _kernel.Flush();
+            _ = _kernel.Write();
         }
         finally
         {
@@ -224,7 +232,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                     session.PeerOpen?.BgpIdentifier ?? IPAddress.Any, session.Peer.Address)));
             }
             if (update.EndOfRib is { } family) PurgeStale(session.Peer.Name, prefix => prefix.IsV6 == family.IsV6);
-            _kernel.Flush();
+            _ = _kernel.Write();
         }
         finally
         {
@@ -254,7 +262,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _stale.Remove(peer);
                 foreach (var change in _rib.RemovePeer(peer)) Apply(change);
             }
-            _kernel.Flush();
+            _ = _kernel.Write();
         }
         finally
         {
@@ -279,7 +287,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             if (session.State != BgpSessionState.Established && _stale.GetValueOrDefault(session.Peer.Name) == stale)
                 PurgeStale(session.Peer.Name, _ => true);
-            _kernel.Flush();
+            _ = _kernel.Write();
         }
         finally
         {
@@ -445,16 +453,19 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         }
     }
 
-    /// <summary>Wakes the resync loop on every change to <paramref name="kind"/>; restarts the watch after a failure (e.g. a compacted revision).</summary>
-    private async Task WatchAsync(string kind)
+    /// <summary>
+    /// Wakes the resync loop on every change to <paramref name="kind"/> (in namespace <paramref name="ns"/> when given);
+    /// restarts the watch after a failure (e.g. a compacted revision).
+    /// </summary>
+    private async Task WatchAsync(string kind, string? ns, CancellationToken ct)
     {
-        while (!_stop.IsCancellationRequested)
+        while (!ct.IsCancellationRequested)
         {
             try
             {
-                await foreach (var _ in _store.WatchAsync(kind, Volatile.Read(ref _revision), _stop.Token)) _wakes.Writer.TryWrite(true);
+                await foreach (var _ in _store.WatchAsync(kind, ns, Volatile.Read(ref _revision), ct)) _wakes.Writer.TryWrite(true);
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
@@ -464,7 +475,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _wakes.Writer.TryWrite(true);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
                 }
                 catch (OperationCanceledException)
                 {
@@ -484,6 +495,8 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
             ReadOp.List(ResourceKinds.BlockAffinity.StoreKind, namePrefix: IpamNames.AffinityPrefix(_nodeName)),
             ReadOp.List(ResourceKinds.IPPool.StoreKind),
             ReadOp.List(ResourceKinds.IPAMBlock.StoreKind),
+            ReadOp.List(ResourceKinds.Service.StoreKind),
+            ReadOp.List(ResourceKinds.EndpointSlice.StoreKind),
         ], ct);
         Volatile.Write(ref _revision, read.Revision);
         var nodes = read.Many(0).Select(e => ResourceCodec.Decode<Node>(ResourceKinds.Node, e)).ToList();
@@ -492,11 +505,50 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         var affinities = read.Many(3).Select(e => ResourceCodec.Decode<BlockAffinity>(ResourceKinds.BlockAffinity, e)).ToList();
         var pools = read.Many(4).Select(e => ResourceCodec.Decode<IPPool>(ResourceKinds.IPPool, e)).ToList();
         var blocks = read.Many(5).Select(e => ResourceCodec.Decode<IPAMBlock>(ResourceKinds.IPAMBlock, e));
+        var services = read.Many(6).Select(e => ResourceCodec.Decode<Service>(ResourceKinds.Service, e));
+        var slices = read.Many(7).Select(e => ResourceCodec.Decode<EndpointSlice>(ResourceKinds.EndpointSlice, e));
 
-        var config = CalicoBgpConfig.Resolve(_nodeName, nodes, configurations, peers, _options.PasswordOf);
+        var passwords = await ReadPasswordsAsync(BgpPasswords.SecretNames(configurations, peers), ct);
+        var config = CalicoBgpConfig.Resolve(_nodeName, nodes, configurations, peers, passwords);
+        var skipped = config?.Skipped ?? [];
+        foreach (var line in skipped.Except(_skipped)) _options.Log(line);
+        _skipped = skipped;
         await ApplyConfigAsync(config);
         var cluster = configurations.FirstOrDefault(c => c.Metadata.Name == BGPConfiguration.DefaultName)?.Spec;
-        await ApplyLocalPrefixesAsync(CalicoAdvertisements.Of(_nodeName, affinities, pools, blocks, cluster));
+        await ApplyLocalPrefixesAsync(CalicoAdvertisements.Of(_nodeName, affinities, pools, blocks, cluster, services, slices));
+    }
+
+    /// <summary>
+    /// Reads the Secrets that passwords name, one by one from the Secret namespace (calico-node may read just those),
+    /// and keeps that namespace watched while there are any, so a changed key re-keys the sessions that use it.
+    /// </summary>
+    private async Task<BgpPasswords> ReadPasswordsAsync(IReadOnlyList<string> names, CancellationToken ct)
+    {
+        var ns = _options.SecretNamespace;
+        if (names.Count == 0)
+        {
+            await StopSecretWatchAsync();
+            return new BgpPasswords(ns, new Dictionary<string, Secret>());
+        }
+        if (_secretWatch is null)
+        {
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            _secretWatch = (Task.Run(() => WatchAsync(ResourceKinds.Secret.StoreKind, ns, stop.Token)), stop);
+        }
+        var read = await _store.ReadAsync([.. names.Select(n => ReadOp.Get(ResourceCodec.KeyOf(ResourceKinds.Secret, n, ns)))], ct);
+        var secrets = new Dictionary<string, Secret>();
+        for (var i = 0; i < names.Count; i++)
+            if (read.Single(i) is { } entry) secrets[names[i]] = ResourceCodec.Decode<Secret>(ResourceKinds.Secret, entry);
+        return new BgpPasswords(ns, secrets);
+    }
+
+    private async Task StopSecretWatchAsync()
+    {
+        if (_secretWatch is not { } watch) return;
+        _secretWatch = null;
+        await watch.Stop.CancelAsync();
+        await watch.Task;
+        watch.Stop.Dispose();
     }
 
     private async Task ApplyConfigAsync(BgpNodeConfig? config)
@@ -526,6 +578,8 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
         {
             lock (_sessions) _sessions.Remove(session.Peer.Name);
             await session.DisposeAsync();
+            // A peer that is gone (or whose key changed) must not get in with the key it had.
+            _listener.SetPassword(session.Peer.Address, null);
         }
         foreach (var peer in config.Peers)
         {
@@ -550,6 +604,7 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
 
     private async Task ApplyLocalPrefixesAsync(CalicoAdvertisements wanted)
     {
+        Task written;
         await _lock.WaitAsync();
         try
         {
@@ -574,12 +629,14 @@ public sealed class BgpSpeaker : IAsyncDisposable, IBgpSessionObserver
                 _kernel.Remove(prefix);
                 if (!_local.Contains(prefix) && _rib.Best(prefix) is { } learned) _kernel.Via(prefix, learned.NextHop);
             }
-            _kernel.Flush();
+            written = _kernel.Write();
         }
         finally
         {
             _lock.Release();
         }
+        // Our blackholes are in the kernel before peers are sent the blocks they cover.
+        await written;
         await FlushAsync();
     }
 

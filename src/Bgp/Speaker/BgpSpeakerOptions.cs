@@ -1,6 +1,5 @@
 using System.Net;
 using CniNet.Linux;
-using CniNet.Model.Bgp;
 
 namespace CniNet.Bgp.Speaker;
 
@@ -26,12 +25,16 @@ public sealed record BgpSpeakerOptions
 
     /// <summary>
     /// How often the resources are read again when no watch reported a change: a safety net, since changes to Nodes,
-    /// BGPConfigurations, BGPPeers, block affinities and pools wake the speaker as they happen.
+    /// BGPConfigurations, BGPPeers, block affinities, pools, Services, EndpointSlices and the Secrets passwords name wake
+    /// the speaker as they happen.
     /// </summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Looks up a BGPPeer or mesh password (a Secret reference); null: no password.</summary>
-    public Func<BGPPassword, string?> PasswordOf { get; init; } = _ => null;
+    /// <summary>calico-node's default namespace, where the Secrets of BGP passwords are read (Calico: <c>CALICO_NAMESPACE</c>).</summary>
+    public const string DefaultSecretNamespace = "calico-system";
+
+    /// <summary>The namespace whose Secrets BGPPeer and mesh passwords name.</summary>
+    public string SecretNamespace { get; init; } = DefaultSecretNamespace;
 
     /// <summary>Where the speaker reports what it did and what failed.</summary>
     public Action<string> Log { get; init; } = _ => { };

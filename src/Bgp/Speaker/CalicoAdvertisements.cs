@@ -3,6 +3,7 @@ using CniNet.Bgp.Wire;
 using CniNet.IpamCore;
 using CniNet.Model.Bgp;
 using CniNet.Model.Ipam;
+using CniNet.Model.Kubernetes;
 using CniNet.Model.Net;
 using CniNet.Model.Network;
 
@@ -11,8 +12,9 @@ namespace CniNet.Bgp.Speaker;
 /// <summary>
 /// What a node originates, as confd renders it for BIRD (<c>bird_aggr.cfg</c>, <c>bird_ipam.cfg</c>): its confirmed
 /// blocks (each with a blackhole in the kernel), /32s and /128s of addresses it borrowed from other nodes' blocks, the
-/// service CIDRs of the BGPConfiguration; nothing inside a pool with <c>disableBGPExport</c>. And the communities
-/// <c>prefixAdvertisements</c> attach to them.
+/// service CIDRs of the BGPConfiguration, and a /32 or /128 per external or load balancer IP of each
+/// <c>externalTrafficPolicy: Local</c> Service with a ready endpoint on this node (confd's route generator); nothing
+/// inside a pool with <c>disableBGPExport</c>. And the communities <c>prefixAdvertisements</c> attach to them.
 /// </summary>
 /// <param name="Blackholes">Prefixes that get a blackhole route in the kernel: the node's blocks, exported or not.</param>
 /// <param name="Exported">Prefixes advertised to peers.</param>
@@ -20,7 +22,7 @@ namespace CniNet.Bgp.Speaker;
 public sealed record CalicoAdvertisements(HashSet<Cidr> Blackholes, HashSet<Cidr> Exported, IReadOnlyList<(Cidr Cidr, IReadOnlyList<uint> Standard, IReadOnlyList<LargeCommunity> Large)> Communities)
 {
     public static CalicoAdvertisements Of(string node, IEnumerable<BlockAffinity> affinities, IEnumerable<IPPool> pools, IEnumerable<IPAMBlock> blocks,
-        BGPConfigurationSpec? cluster)
+        BGPConfigurationSpec? cluster, IEnumerable<Service> services, IEnumerable<EndpointSlice> slices)
     {
         var silent = pools.Where(p => p.Spec.DisableBGPExport).Select(p => Parse(p.Spec.Cidr)).OfType<Cidr>().ToList();
         bool Exportable(Cidr c) => !silent.Any(s => s.Contains(c));
@@ -43,7 +45,35 @@ public sealed record CalicoAdvertisements(HashSet<Cidr> Blackholes, HashSet<Cidr
         }
         foreach (var service in (cluster?.ServiceClusterIPs ?? []).Concat(cluster?.ServiceExternalIPs ?? []).Concat(cluster?.ServiceLoadBalancerIPs ?? []))
             if (Parse(service.Cidr) is { } cidr) exported.Add(cidr);
+        exported.UnionWith(LocalServiceHosts(node, cluster, services, slices));
         return new CalicoAdvertisements(own, exported, CommunitiesOf(cluster));
+    }
+
+    /// <summary>
+    /// The host routes that draw a Local Service's external traffic to the nodes that can take it: each of its external
+    /// IPs inside <c>serviceExternalIPs</c> and load balancer IPs inside <c>serviceLoadBalancerIPs</c>, when an
+    /// endpoint of it on <paramref name="node"/> is ready.
+    /// </summary>
+    private static IEnumerable<Cidr> LocalServiceHosts(string node, BGPConfigurationSpec? cluster, IEnumerable<Service> services, IEnumerable<EndpointSlice> slices)
+    {
+        var external = (cluster?.ServiceExternalIPs ?? []).Select(b => Parse(b.Cidr)).OfType<Cidr>().ToList();
+        var loadBalancer = (cluster?.ServiceLoadBalancerIPs ?? []).Select(b => Parse(b.Cidr)).OfType<Cidr>().ToList();
+        if (external.Count == 0 && loadBalancer.Count == 0) return [];
+        var served = slices.Where(s => s.ServiceName is not null && s.HasReadyEndpointOn(node)).Select(s => (s.Metadata.Namespace, s.ServiceName)).ToHashSet();
+        var hosts = new List<Cidr>();
+        foreach (var service in services.Where(s => s.IsExternalTrafficLocal && served.Contains((s.Metadata.Namespace, s.Metadata.Name))))
+        {
+            var lbIps = service.Status?.LoadBalancer?.Ingress?.Select(i => i.Ip) ?? [];
+            foreach (var (addresses, ranges) in new[] { (service.Spec.ExternalIPs ?? [], external), (lbIps, loadBalancer) })
+            {
+                foreach (var text in addresses)
+                {
+                    if (System.Net.IPAddress.TryParse(text, out var address) && Cidr.Host(address) is var host && ranges.Any(r => r.Contains(host)))
+                        hosts.Add(host);
+                }
+            }
+        }
+        return hosts;
     }
 
     /// <summary>The communities of every <c>prefixAdvertisements</c> entry whose CIDR holds <paramref name="prefix"/>, in order (confd renders each as <c>if (net ~ CIDR) then bgp_community.add(...)</c>).</summary>

@@ -14,9 +14,12 @@ namespace CniNet.Bgp.Speaker;
 /// </summary>
 public static class CalicoBgpConfig
 {
-    /// <summary>Null when this node has no Node resource or no BGP address yet (calico-node waits likewise).</summary>
+    /// <summary>
+    /// Null when this node has no Node resource or no BGP address yet (calico-node waits likewise). A peer whose
+    /// password does not resolve is left out, with the reason in <see cref="BgpNodeConfig.Skipped"/>.
+    /// </summary>
     public static BgpNodeConfig? Resolve(string nodeName, IReadOnlyList<Node> nodes, IReadOnlyList<BGPConfiguration> configurations,
-        IReadOnlyList<BGPPeer> peers, Func<BGPPassword, string?> passwordOf)
+        IReadOnlyList<BGPPeer> peers, BgpPasswords passwords)
     {
         var self = nodes.FirstOrDefault(n => n.Metadata.Name == nodeName);
         var v4 = Address(self?.Spec.Bgp?.IPv4Address);
@@ -28,9 +31,19 @@ public static class CalicoBgpConfig
         var localAs = self.Spec.Bgp?.AsNumber ?? defaultAs;
         int port = perNode?.ListenPort is > 0 ? perNode.ListenPort : cluster?.ListenPort is > 0 ? cluster.ListenPort : BGPConfigurationSpec.DefaultListenPort;
         var result = new List<BgpPeerConfig>();
+        var skipped = new List<string>();
 
-        var meshPassword = cluster?.NodeMeshPassword is { } mp ? passwordOf(mp) : null;
-        if ((cluster?.NodeToNodeMeshEnabled ?? true) && string.IsNullOrEmpty(self.Spec.Bgp?.RouteReflectorClusterID))
+        // A password names a Secret's key; when that does not resolve, the peers using it get no session.
+        (bool Resolved, string? Key) PasswordOf(BGPPassword? password, string owner)
+        {
+            if (password?.SecretKeyRef is not { } reference) return (true, null);
+            var key = passwords.KeyOf(reference, out var problem);
+            if (key is null) skipped.Add($"{owner}: password: {problem}; no session");
+            return (key is not null, key);
+        }
+
+        var meshPassword = PasswordOf(cluster?.NodeMeshPassword, $"BGPConfiguration {BGPConfiguration.DefaultName} nodeMeshPassword");
+        if ((cluster?.NodeToNodeMeshEnabled ?? true) && string.IsNullOrEmpty(self.Spec.Bgp?.RouteReflectorClusterID) && meshPassword.Resolved)
         {
             foreach (var other in nodes)
             {
@@ -43,7 +56,7 @@ public static class CalicoBgpConfig
                     var passive = string.CompareOrdinal(theirs.ToString(), mine.ToString()) > 0;
                     result.Add(new BgpPeerConfig(NameOf("Mesh", theirs, null), theirs, otherAs)
                     {
-                        Port = port, Passive = passive, Password = meshPassword, SourceAddress = mine,
+                        Port = port, Passive = passive, Password = meshPassword.Key, SourceAddress = mine,
                     });
                 }
             }
@@ -53,7 +66,8 @@ public static class CalicoBgpConfig
         {
             var spec = peer.Spec;
             if (!AppliesTo(spec, self)) continue;
-            var password = spec.Password is { } pw ? passwordOf(pw) : null;
+            var (resolved, password) = PasswordOf(spec.Password, $"BGPPeer {peer.Metadata.Name}");
+            if (!resolved) continue;
             if (spec.PeerSelector is { } peerSelector)
             {
                 // Peerings with other Calico nodes (typically route reflectors): their addresses and AS come from their Node.
@@ -92,7 +106,7 @@ public static class CalicoBgpConfig
             // confd: a peer in our AS is an rr client unless it is a Calico node in the same cluster.
             RouteReflectorClient = p.As == localAs && ClusterId(NodeAt(nodes, p.Address)?.Spec.Bgp?.RouteReflectorClusterID) != clusterId,
         }).ToList();
-        return new BgpNodeConfig(localAs, v4 ?? IPAddress.Parse("0.0.0.1"), v4, v6, port, unique) { ClusterId = clusterId };
+        return new BgpNodeConfig(localAs, v4 ?? IPAddress.Parse("0.0.0.1"), v4, v6, port, unique) { ClusterId = clusterId, Skipped = skipped };
     }
 
     /// <summary>A cluster id is written like an IPv4 address (<c>244.0.0.1</c>); a plain number is accepted too.</summary>

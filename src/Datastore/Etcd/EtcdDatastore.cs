@@ -311,9 +311,9 @@ public sealed class EtcdDatastore : IDatastore
         },
     };
 
-    public async IAsyncEnumerable<WatchEvent> WatchAsync(string kind, long afterRevision, [EnumeratorCancellation] CancellationToken ct = default)
+    public async IAsyncEnumerable<WatchEvent> WatchAsync(string kind, string? ns, long afterRevision, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var prefix = Utf8(Layout.KindPrefix(kind));
+        var prefix = Utf8(Layout.KindPrefix(kind) + (string.IsNullOrEmpty(ns) ? "" : ns + "/"));
         var after = afterRevision;
         while (!ct.IsCancellationRequested)
         {

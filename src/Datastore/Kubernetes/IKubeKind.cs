@@ -23,8 +23,8 @@ internal interface IKubeKind
 
     Task DeleteAsync(WriteOp op, CancellationToken ct);
 
-    /// <summary>The collection a watch of this kind follows.</summary>
-    string WatchCollection { get; }
+    /// <summary>The collection a watch of this kind follows (in one namespace when given).</summary>
+    string WatchCollection(string? ns);
 
     /// <summary>
     /// The entry a watched object stands for, or null when it is not one of this kind's objects (or, unless

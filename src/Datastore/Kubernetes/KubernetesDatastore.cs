@@ -156,13 +156,13 @@ public sealed class KubernetesDatastore : IDatastore
         }
     }
 
-    public async IAsyncEnumerable<WatchEvent> WatchAsync(string kind, long afterRevision, [EnumeratorCancellation] CancellationToken ct = default)
+    public async IAsyncEnumerable<WatchEvent> WatchAsync(string kind, string? ns, long afterRevision, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var source = Kind(kind);
         var from = afterRevision;
         while (!ct.IsCancellationRequested)
         {
-            var path = $"{source.WatchCollection}?watch=true&allowWatchBookmarks=true&resourceVersion={from}";
+            var path = $"{source.WatchCollection(ns)}?watch=true&allowWatchBookmarks=true&resourceVersion={from}";
             Stream body;
             try
             {

@@ -23,7 +23,7 @@ internal sealed class NodeCalicoNodes(KubeApiClient api) : IKubeKind
 
     private static readonly KubeStoredKind Nodes = KubeStoredKind.For(ResourceKinds.KubernetesNode.StoreKind);
 
-    public string WatchCollection => Nodes.CollectionPath(null);
+    public string WatchCollection(string? ns) => Nodes.CollectionPath(null);
 
     public async Task<KvEntry?> GetAsync(ResourceKey key, CancellationToken ct) =>
         await api.SendAsync("GET", Nodes.ObjectPath(key with { Kind = Nodes.StoreKind }), null, ct, key: key, notFoundIsNull: true) is { } node ? FromNode(node) : null;

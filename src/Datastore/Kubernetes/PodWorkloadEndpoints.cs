@@ -22,7 +22,7 @@ internal sealed class PodWorkloadEndpoints(KubeApiClient api, string interfacePr
 
     private static readonly KubeStoredKind Pods = KubeStoredKind.For(ResourceKinds.Pod.StoreKind);
 
-    public string WatchCollection => Pods.CollectionPath(null);
+    public string WatchCollection(string? ns) => Pods.CollectionPath(ns);
 
     public async Task<KvEntry?> GetAsync(ResourceKey key, CancellationToken ct)
     {

@@ -8,7 +8,7 @@ internal sealed class StoredObjects(KubeApiClient api, KubeStoredKind kind) : IK
 {
     private const int PageSize = 500;
 
-    public string WatchCollection => kind.CollectionPath(null);
+    public string WatchCollection(string? ns) => kind.CollectionPath(ns);
 
     public async Task<KvEntry?> GetAsync(ResourceKey key, CancellationToken ct)
     {

@@ -80,7 +80,7 @@ public sealed class SqliteDatastore : IDatastore
         // or has moved on, and only then is the head read to say which.
         _eventOverCurrent = Command("INSERT INTO history(rev, kind, ns, name, type, uid, created, value) SELECT $rev, kind, ns, name, $type, uid, created, $value "
                                     + "FROM objects WHERE kind = $kind AND ns = $ns AND name = $name AND rev = $expected RETURNING id, uid, created");
-        _events = Command("SELECT rev, ns, name, type, uid, created, value FROM history WHERE kind = $kind AND rev > $after ORDER BY rev, id LIMIT 1000");
+        _events = Command("SELECT rev, ns, name, type, uid, created, value FROM history WHERE kind = $kind AND ($ns IS NULL OR ns = $ns) AND rev > $after ORDER BY rev, id LIMIT 1000");
         _compacted = Command("SELECT v FROM meta WHERE k = 'compacted'");
         _beginRead = Command("BEGIN");
         _beginWrite = Command("BEGIN IMMEDIATE");
@@ -314,12 +314,12 @@ public sealed class SqliteDatastore : IDatastore
 
     private static byte[] Required(WriteOp op) => op.Value ?? throw new ArgumentException($"{op.Kind} of {op.Key} needs a value");
 
-    public async IAsyncEnumerable<WatchEvent> WatchAsync(string kind, long afterRevision, [EnumeratorCancellation] CancellationToken ct = default)
+    public async IAsyncEnumerable<WatchEvent> WatchAsync(string kind, string? ns, long afterRevision, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var after = afterRevision;
         while (!ct.IsCancellationRequested)
         {
-            var batch = await PollEvents(kind, after, ct);
+            var batch = await PollEvents(kind, ns, after, ct);
             foreach (var e in batch)
             {
                 after = e.Revision;
@@ -339,7 +339,7 @@ public sealed class SqliteDatastore : IDatastore
         }
     }
 
-    private async Task<List<WatchEvent>> PollEvents(string kind, long after, CancellationToken ct)
+    private async Task<List<WatchEvent>> PollEvents(string kind, string? ns, long after, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
@@ -352,6 +352,7 @@ public sealed class SqliteDatastore : IDatastore
                     $"watch of {kind} from revision {after}: history up to {compacted} was compacted; re-list and watch again");
             _events.Transaction = null;
             _events.Parameters["$kind"].Value = kind;
+            _events.Parameters["$ns"].Value = (object?)ns ?? DBNull.Value;
             _events.Parameters["$after"].Value = after;
             var events = new List<WatchEvent>();
             using (var reader = _events.ExecuteReader())

@@ -61,6 +61,6 @@ internal sealed class FelixSyncer(IDatastore store, ChannelWriter<SyncerUpdate> 
 
     private async Task WatchAsync(string kind, long revision, CancellationToken ct)
     {
-        await foreach (var change in store.WatchAsync(kind, revision, ct)) await output.WriteAsync(new SyncerEvent(change), ct);
+        await foreach (var change in store.WatchAsync(kind, null, revision, ct)) await output.WriteAsync(new SyncerEvent(change), ct);
     }
 }

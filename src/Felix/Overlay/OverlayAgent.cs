@@ -113,7 +113,7 @@ public sealed class OverlayAgent : IAsyncDisposable
         {
             try
             {
-                await foreach (var _ in _store.WatchAsync(kind, revision, round.Token)) changes.Writer.TryWrite(true);
+                await foreach (var _ in _store.WatchAsync(kind, null, revision, round.Token)) changes.Writer.TryWrite(true);
             }
             catch (Exception e) when (!round.IsCancellationRequested)
             {

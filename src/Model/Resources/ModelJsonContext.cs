@@ -21,5 +21,8 @@ namespace CniNet.Model.Resources;
 [JsonSerializable(typeof(Pod))]
 [JsonSerializable(typeof(KubernetesNode))]
 [JsonSerializable(typeof(KubernetesNetworkPolicy))]
+[JsonSerializable(typeof(Secret))]
+[JsonSerializable(typeof(Service))]
+[JsonSerializable(typeof(EndpointSlice))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ModelJsonContext : JsonSerializerContext;

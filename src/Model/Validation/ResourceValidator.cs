@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using CniNet.Model.Bgp;
 using CniNet.Model.Ipam;
+using CniNet.Model.Kubernetes;
 using CniNet.Model.Net;
 using CniNet.Model.Network;
 using CniNet.Model.Policy;
@@ -17,6 +18,10 @@ public static partial class ResourceValidator
 {
     [GeneratedRegex("^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$")]
     private static partial Regex NamePattern();
+
+    /// <summary>A Secret's keys, as the API server accepts them (<c>IsConfigMapKey</c>).</summary>
+    [GeneratedRegex("^[-._a-zA-Z0-9]{1,253}$")]
+    private static partial Regex SecretKeyPattern();
 
     /// <summary>Every problem with <paramref name="resource"/>, or an empty list.</summary>
     public static IReadOnlyList<string> Validate(Resource resource)
@@ -51,6 +56,10 @@ public static partial class ResourceValidator
             case BGPPeer peer:
                 CheckSelector("spec.nodeSelector", peer.Spec.NodeSelector, problems);
                 CheckSelector("spec.peerSelector", peer.Spec.PeerSelector, problems);
+                break;
+            case Secret secret:
+                foreach (var key in (secret.Data?.Keys ?? Enumerable.Empty<string>()).Concat(secret.StringData?.Keys ?? Enumerable.Empty<string>()).Where(k => !SecretKeyPattern().IsMatch(k)))
+                    problems.Add($"data key \"{key}\" must be 1 to 253 alphanumerics, '-', '_' or '.'");
                 break;
         }
         return problems;

@@ -19,4 +19,11 @@ public static class BgpYaml
     /// <summary>A global BGPPeer; <paramref name="extra"/> is appended to its spec's flow mapping (", password: …").</summary>
     public static string Peer(string name, string ip, uint @as, string extra = "") =>
         $"apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {{name: {name}}}\nspec: {{peerIP: \"{ip}\", asNumber: {@as}{extra}}}";
+
+    /// <summary>A Kubernetes Secret; <paramref name="data"/> is the body of its <c>data</c> flow mapping (values base64, e.g. <c>bird: c2VjcmV0</c>).</summary>
+    public static string Secret(string name, string ns, string data) =>
+        $"apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {ns}}}\ntype: Opaque\ndata: {{{data}}}";
+
+    /// <summary>A <c>password</c> for <see cref="Peer"/>'s extra: the key <paramref name="key"/> of the Secret <paramref name="secret"/>.</summary>
+    public static string Password(string secret, string key) => $", password: {{secretKeyRef: {{name: {secret}, key: {key}}}}}";
 }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Text;
 using CniNet.Bgp.Session;
 using CniNet.Bgp.Speaker;
 using CniNet.Linux;
@@ -22,16 +24,14 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
         BgpYaml.MeshOff,
         BgpYaml.Peer("bird", peerIp, peerAs, peerExtra));
 
-    private BgpSpeakerOptions Options(NetworkNamespace ns, string? password = null) =>
-        Blocks.Options(ns, output) with { PasswordOf = secret => secret.SecretKeyRef?.Key == "bird" ? password : null };
+    private BgpSpeakerOptions Options(NetworkNamespace ns) => Blocks.Options(ns, output);
 
-    private static Task WaitEstablishedAsync(BgpSpeaker speaker, BirdProcess bird, string protocol)
-    {
-        var session = Assert.Single(speaker.Sessions);
-        return Task.WhenAll(
-            Eventually.HoldsAsync(() => session.State == BgpSessionState.Established, "our session Established", () => $"{session} {session.LastError}\n{bird.Log}"),
-            Eventually.HoldsAsync(() => bird.Birdc("show", "protocols", protocol).Contains("Established"), "BIRD's session Established", () => bird.Log));
-    }
+    private static Task WaitEstablishedAsync(BgpSpeaker speaker, BirdProcess bird, string protocol) =>
+        WaitEstablishedAsync(Assert.Single(speaker.Sessions), bird, protocol);
+
+    private static Task WaitEstablishedAsync(BgpSession session, BirdProcess bird, string protocol) => Task.WhenAll(
+        Eventually.HoldsAsync(() => session.State == BgpSessionState.Established, "our session Established", () => $"{session} {session.LastError}\n{bird.Log}"),
+        Eventually.HoldsAsync(() => bird.Birdc("show", "protocols", protocol).Contains("Established"), "BIRD's session Established", () => bird.Log));
 
     private static string Routes(NetworkNamespace ns, params string[] args) => BgpLab.Ip(ns, ["route", "show", .. args]);
 
@@ -160,33 +160,74 @@ public sealed class BirdInteropTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Md5_with_a_wrong_password_keeps_the_session_down_and_the_right_one_brings_it_up()
+    public async Task Md5_key_from_a_stored_Secret_wrong_keeps_the_session_down_right_brings_it_up_and_a_changed_Secret_rekeys_only_its_session()
     {
         using var lab = new BgpLab();
         var node = lab.AddHost("10.99.0.1/24");
         var birdHost = lab.AddHost("10.99.0.2/24");
+        var plainHost = lab.AddHost("10.99.0.3/24");
         await using var store = new TestStore();
-        await store.ApplyAsync(Resources("10.99.0.2", 64512, ", password: {secretKeyRef: {name: bgp-secrets, key: bird}}"));
+        static string Secret(string key, string value) =>
+            BgpYaml.Secret("bgp-secrets", BgpSpeakerOptions.DefaultSecretNamespace, $"{key}: {Convert.ToBase64String(Encoding.UTF8.GetBytes(value))}");
+        await store.ApplyAsync(BgpYaml.Join(
+            Resources("10.99.0.2", 64512, BgpYaml.Password("bgp-secrets", "bird")),
+            BgpYaml.Peer("plain", "10.99.0.3", 64512),
+            Secret("bird", "not-the-secret")));
         const string config = """
-            router id 10.99.0.2;
+            router id ROUTER;
             protocol device { }
             protocol bgp node {
-              local 10.99.0.2 as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1; password "PASSWORD";
+              local ROUTER as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1; PASSWORD
               ipv4 { import all; export none; };
             }
             """;
-        using var bird = await BirdProcess.StartAsync(birdHost, config.Replace("PASSWORD", "not-the-secret"));
-        await using var speaker = await BgpSpeaker.StartAsync(Node, store.Store, Options(node, password: "the-secret"));
-        var session = Assert.Single(speaker.Sessions);
+        string BirdConfig(string router, string? password) =>
+            config.Replace("ROUTER", router).Replace("PASSWORD", password is null ? "" : $"password \"{password}\";");
+        using var bird = await BirdProcess.StartAsync(birdHost, BirdConfig("10.99.0.2", "the-secret"));
+        using var plainBird = await BirdProcess.StartAsync(plainHost, BirdConfig("10.99.0.3", null));
+        var log = new ConcurrentQueue<string>();
+        var options = Options(node);
+        await using var speaker = await BgpSpeaker.StartAsync(Node, store.Store, options with
+        {
+            Log = line =>
+            {
+                log.Enqueue(line);
+                options.Log(line);
+            },
+        });
+        BgpSession SessionTo(string address) => speaker.Sessions.Single(s => s.Peer.Address.Equals(IPAddress.Parse(address)));
+        var plain = SessionTo("10.99.0.3");
+        await Eventually.HoldsAsync(() => plain.State == BgpSessionState.Established, "the session without a password Established", () => plainBird.Log);
 
-        // The kernel drops segments signed with the wrong key: our connects time out, nothing gets to OPEN.
-        await Eventually.HoldsAsync(() => session.LastError == "connect timed out", "our connect attempts time out", () => $"{session} {session.LastError}");
+        // The Secret holds the wrong key: the kernel drops segments signed with it, our connects time out, nothing gets to OPEN.
+        var wrong = SessionTo("10.99.0.2");
+        Assert.Equal("not-the-secret", wrong.Peer.Password);
+        await Eventually.HoldsAsync(() => wrong.LastError == "connect timed out", "our connect attempts time out", () => $"{wrong} {wrong.LastError}");
         Assert.DoesNotContain("Established", bird.Birdc("show", "protocols", "node"));
-        Assert.NotEqual(BgpSessionState.Established, session.State);
 
-        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(bird.Socket)!, "bird.conf"), config.Replace("PASSWORD", "the-secret"));
+        // The right key in the Secret: the session is made again with it and comes up, signed.
+        await store.ApplyAsync(Secret("bird", "the-secret"));
+        await Eventually.HoldsAsync(() => SessionTo("10.99.0.2") is { State: BgpSessionState.Established } s && s.Peer.Password == "the-secret",
+            "the session Established with the Secret's new key", () => $"{SessionTo("10.99.0.2")}\n{bird.Log}");
+        Assert.Contains("md5keys", TestNamespaces.Exec(node, "ss", "-tni", "state", "established", "dst", "10.99.0.2").Stdout);
+        var keyed = SessionTo("10.99.0.2");
+
+        // The Secret changes again: only its session is re-keyed (down until BIRD has the new key too); the other stays up as it was.
+        await store.ApplyAsync(Secret("bird", "the-next-secret"));
+        await Eventually.HoldsAsync(() => SessionTo("10.99.0.2") != keyed, "the session made again with the changed key", () => $"{SessionTo("10.99.0.2")}");
+        Assert.NotEqual(BgpSessionState.Established, SessionTo("10.99.0.2").State);
+        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(bird.Socket)!, "bird.conf"), BirdConfig("10.99.0.2", "the-next-secret"));
         bird.Birdc("configure");
-        await WaitEstablishedAsync(speaker, bird, "node");
-        Assert.Contains("md5keys", TestNamespaces.Exec(node, "ss", "-tni", "state", "established").Stdout);
+        await WaitEstablishedAsync(SessionTo("10.99.0.2"), bird, "node");
+        Assert.Equal("the-next-secret", SessionTo("10.99.0.2").Peer.Password);
+        Assert.Same(plain, SessionTo("10.99.0.3"));
+        Assert.Equal(BgpSessionState.Established, plain.State);
+
+        // The key leaves the Secret: a clear log line, and no session at all rather than one without MD5.
+        await store.ApplyAsync(Secret("other", "x"));
+        await Eventually.HoldsAsync(() => !speaker.Sessions.Any(s => s.Peer.Address.Equals(IPAddress.Parse("10.99.0.2"))), "the session gone",
+            () => string.Join("\n", log));
+        Assert.Contains("BGPPeer bird: password: Secret calico-system/bgp-secrets has no key \"bird\"; no session", log);
+        Assert.Same(plain, SessionTo("10.99.0.3"));
     }
 }

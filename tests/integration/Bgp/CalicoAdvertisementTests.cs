@@ -9,7 +9,8 @@ namespace CniNet.Tests.Integration.Bgp;
 
 /// <summary>
 /// What a Calico node advertises beyond its blocks, checked in a real BIRD's table: /32s borrowed from other nodes'
-/// blocks, service CIDRs, communities from <c>prefixAdvertisements</c>, and nothing from a <c>disableBGPExport</c> pool.
+/// blocks, service CIDRs, host routes for Local services served here, communities from <c>prefixAdvertisements</c>, and
+/// nothing from a <c>disableBGPExport</c> pool.
 /// </summary>
 public sealed class CalicoAdvertisementTests(ITestOutputHelper output)
 {
@@ -90,5 +91,61 @@ public sealed class CalicoAdvertisementTests(ITestOutputHelper output)
         await store.Ipam().ReleaseIPsAsync([new ReleaseRequest(borrowed, "borrowed-pod")]);
         await Eventually.HoldsAsync(() => Route($"{borrowed}/32").Contains("Network not found"), "the borrowed /32 withdrawn", () => bird.Birdc("show", "route"));
         Assert.Contains("BGP.community: (65000,7)", Route(ownBlock.ToString()));
+    }
+
+    [Fact]
+    public async Task Local_services_external_and_load_balancer_ips_are_host_routes_only_while_an_endpoint_here_is_ready()
+    {
+        using var lab = new BgpLab("bgp-mesh");
+        var node = lab.AddHost("10.99.0.1/24");
+        var birdHost = lab.AddHost("10.99.0.2/24");
+        await using var store = new TestStore();
+        static string Slice(string service, string onNode, bool ready) =>
+            "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+            + $"metadata: {{name: {service}-1, namespace: shop, labels: {{kubernetes.io/service-name: {service}}}}}\naddressType: IPv4\n"
+            + $"endpoints: [{{addresses: [10.244.0.5], nodeName: {onNode}, conditions: {{ready: {(ready ? "true" : "false")}}}}}]";
+        await store.ApplyAsync(BgpYaml.Join(
+            BgpYaml.Node(Node, "ipv4Address: 10.99.0.1/24"),
+            Configuration,
+            BgpYaml.Peer("bird", "10.99.0.2", 64512),
+            // Local: its external IP in serviceExternalIPs and its load balancer IP are advertised from nodes serving it; 203.0.113.5 is in no allowed range.
+            """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: shop}
+            spec: {type: LoadBalancer, externalTrafficPolicy: Local, externalIPs: [192.0.2.10, 203.0.113.5]}
+            status: {loadBalancer: {ingress: [{ip: 198.51.100.7}]}}
+            """,
+            // Cluster: every node takes its traffic, the CIDR covers it, no host route.
+            "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\nspec: {externalTrafficPolicy: Cluster, externalIPs: [192.0.2.20]}",
+            Slice("web", "node-b", ready: true),
+            Slice("api", Node, ready: true)));
+        using var bird = await BirdProcess.StartAsync(birdHost, """
+            router id 10.99.0.2;
+            protocol device { }
+            protocol bgp node {
+              local 10.99.0.2 as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1;
+              ipv4 { import all; export none; };
+            }
+            """);
+        await using var speaker = await BgpSpeaker.StartAsync(Node, store.Store, Blocks.Options(node, output));
+        await Eventually.HoldsAsync(() => speaker.Sessions.Single().State == BgpSessionState.Established, "the session Established", () => bird.Log);
+        string Route(string prefix) => bird.Birdc("show", "route", prefix, "all");
+        await Eventually.HoldsAsync(() => Route("192.0.2.0/24").Contains("BGP.next_hop: 10.99.0.1"), "the external IP CIDR", () => bird.Birdc("show", "route"));
+        // Only node-b serves web so far.
+        Assert.Contains("Network not found", Route("192.0.2.10/32"));
+        Assert.Contains("Network not found", Route("198.51.100.7/32"));
+
+        await store.ApplyAsync(Slice("web", Node, ready: true));
+        await Eventually.HoldsAsync(() => Route("192.0.2.10/32").Contains("BGP.next_hop: 10.99.0.1") && Route("198.51.100.7/32").Contains("BGP.next_hop: 10.99.0.1"),
+            "web's external and load balancer IPs as host routes", () => bird.Birdc("show", "route"));
+        Assert.Contains("Network not found", Route("203.0.113.5/32"));
+        Assert.Contains("Network not found", Route("192.0.2.20/32"));
+
+        // The endpoint here is no longer ready: both host routes are withdrawn, the CIDRs stay.
+        await store.ApplyAsync(Slice("web", Node, ready: false));
+        await Eventually.HoldsAsync(() => Route("192.0.2.10/32").Contains("Network not found") && Route("198.51.100.7/32").Contains("Network not found"),
+            "web's host routes withdrawn", () => bird.Birdc("show", "route"));
+        Assert.Contains("BGP.next_hop: 10.99.0.1", Route("192.0.2.0/24"));
     }
 }

@@ -53,6 +53,36 @@ public sealed class NodeAgentBgpTests
         Assert.Contains("Calico process is not running.", stopped.Stdout);
     }
 
+    [Fact]
+    public async Task Cninet_node_takes_the_md5_key_from_the_Secret_in_its_secret_namespace()
+    {
+        using var lab = new BgpLab();
+        var node = lab.AddHost("10.99.0.1/24");
+        var birdHost = lab.AddHost("10.99.0.2/24");
+        await using var store = new TestStore();
+        static string Key(string value) => $"bird: {Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value))}";
+        await store.ApplyAsync(BgpYaml.Join(
+            BgpYaml.Node(Node, "ipv4Address: 10.99.0.1/24"),
+            BgpYaml.MeshOff,
+            BgpYaml.Peer("bird", "10.99.0.2", 64512, BgpYaml.Password("bgp-secrets", "bird")),
+            // The same Secret in the default namespace holds another key: the agent is told to look elsewhere.
+            BgpYaml.Secret("bgp-secrets", "calico-system", Key("not-this-one")),
+            BgpYaml.Secret("bgp-secrets", "kube-bgp", Key("the-secret"))));
+        using var bird = await BirdProcess.StartAsync(birdHost, """
+            router id 10.99.0.2;
+            protocol device { }
+            protocol bgp node {
+              local 10.99.0.2 as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1; password "the-secret";
+              ipv4 { import all; export none; };
+            }
+            """);
+        await using var agent = new NodeAgentProcess(node, Node, store.Path, "--bgp", "--no-cni", "--secret-namespace", "kube-bgp",
+            "--status-socket", Path.Combine(store.Directory, "status.sock"));
+        await Eventually.HoldsAsync(() => bird.Birdc("show", "protocols", "node").Contains("Established"), "BIRD's MD5 session with cninet-node Established",
+            () => bird.Log + agent.Output);
+        Assert.Contains("md5keys", Linux.TestNamespaces.Exec(node, "ss", "-tni", "state", "established").Stdout);
+    }
+
     public static Task<Cninetctl.Result> NodeStatusAsync(string statusSocket) =>
         Cninetctl.RunWithAsync(new Dictionary<string, string?> { ["CNINET_STATUS_SOCKET"] = statusSocket }, "", "node", "status");
 }

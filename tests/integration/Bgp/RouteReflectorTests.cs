@@ -26,14 +26,20 @@ public sealed class RouteReflectorTests(ITestOutputHelper output)
           local 10.99.0.{{i}} as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1;
           ipv4 {
             import all; next hop self;
-            # An extended community: an optional transitive attribute we do not interpret, so it must pass through us.
-            export filter { if proto = "static1" then { bgp_ext_community.add((rt, 10, {{i}})); accept; } reject; };
+            # An extended community: an optional transitive attribute we do not interpret, so it must pass through us;
+            # standard and large communities (Calico's own kinds) are carried unchanged too.
+            export filter {
+              if proto = "static1" then {
+                bgp_ext_community.add((rt, 10, {{i}})); bgp_community.add((65000, {{i}})); bgp_large_community.add((65000, 1, {{i}})); accept;
+              }
+              reject;
+            };
           };
         }
         """;
 
     [Fact]
-    public async Task Client_routes_are_reflected_with_originator_cluster_list_and_their_unknown_transitive_attributes_then_withdrawn()
+    public async Task Client_routes_are_reflected_with_originator_cluster_list_communities_and_unknown_transitive_attributes_then_withdrawn()
     {
         using var lab = new BgpLab();
         var rr = lab.AddHost("10.99.0.1/24");
@@ -58,6 +64,8 @@ public sealed class RouteReflectorTests(ITestOutputHelper output)
             var attributes = bird.Birdc("show", "route", "all", prefix);
             Assert.Contains("BGP.cluster_list: 244.0.0.1", attributes);
             Assert.Contains($"BGP.ext_community: (rt, 10, {other})", attributes);
+            Assert.Contains($"BGP.community: (65000,{other})", attributes);
+            Assert.Contains($"BGP.large_community: (65000, 1, {other})", attributes);
             await Eventually.HoldsAsync(() => BgpLab.Ip(host, "route", "show").Contains($"{prefix} via 10.99.0.{other} dev eth0 proto bird"),
                 $"{prefix} in the client's kernel via its originator", () => BgpLab.Ip(host, "route", "show"));
             await Eventually.HoldsAsync(() => BgpLab.Ip(host, "route", "show").Contains($"{block} via 10.99.0.1 dev eth0 proto bird"),

@@ -54,6 +54,8 @@ public sealed class CtlBadInputTests : IAsyncLifetime
         { "IPAM settings breaking Calico's cross-field rule", "apiVersion: projectcalico.org/v3\nkind: IPAMConfiguration\nmetadata: {name: default}\nspec: {strictAffinity: false, autoAllocateBlocks: false}\n", "autoAllocateBlocks" },
         { "valid node after an invalid pool", "apiVersion: projectcalico.org/v3\nkind: Node\nmetadata: {name: n1}\n---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: x}\nspec: {cidr: nonsense}\n", "invalid CIDR" },
         { "missing name", "apiVersion: projectcalico.org/v3\nkind: IPPool\nspec: {cidr: 10.1.0.0/16}\n", "metadata.name" },
+        { "Secret data not base64", "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: calico-system}\ndata: {bird: \"not base64!\"}\n", "data.bird" },
+        { "Secret key with a slash", "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: calico-system}\nstringData: {\"a/b\": x}\n", "data key \"a/b\"" },
     };
 
     [Theory]
@@ -88,6 +90,17 @@ public sealed class CtlBadInputTests : IAsyncLifetime
         var directory = await Cninetctl.RunAsync(_dir, "", "get", "ippool");
         Assert.Equal(1, directory.ExitCode);
         Assert.Contains("cannot open the datastore file", directory.Stderr);
+    }
+
+    [Fact]
+    public async Task A_Secret_is_applied_in_its_namespace_and_read_back_with_its_data_in_base64()
+    {
+        const string secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: bgp-secrets, namespace: calico-system}\ntype: Opaque\ndata: {bird: dGhlLXNlY3JldA==}\n";
+        Assert.Equal(0, (await Cninetctl.RunAsync(Store, secret, "apply", "-f", "-")).ExitCode);
+        var json = await Cninetctl.RunAsync(Store, "", "get", "secret", "bgp-secrets", "-n", "calico-system", "-o", "json");
+        Assert.Equal(0, json.ExitCode);
+        Assert.Contains("\"bird\": \"dGhlLXNlY3JldA==\"", json.Stdout);
+        Assert.Contains("\"namespace\": \"calico-system\"", json.Stdout);
     }
 
     [Fact]

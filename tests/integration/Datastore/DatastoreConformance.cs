@@ -216,7 +216,7 @@ public abstract class DatastoreConformance : IAsyncLifetime
         await peer.CreateAsync(new ResourceKey("OtherKind", "", "x"), Value("x"));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var events = new List<WatchEvent>();
-        await foreach (var e in Store.WatchAsync("ConformanceThing", start, cts.Token))
+        await foreach (var e in Store.WatchAsync("ConformanceThing", null, start, cts.Token))
         {
             events.Add(e);
             if (events.Count == 3) break;
@@ -228,6 +228,21 @@ public abstract class DatastoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watch_in_one_namespace_delivers_only_that_namespaces_changes()
+    {
+        var start = (await Store.CreateAsync(Key("a", "ns1"), Value("1"))).Revision;
+        await Store.CreateAsync(Key("a", "ns2"), Value("1"));
+        await Store.CreateAsync(Key("a", "ns10"), Value("1"));
+        await Store.CreateAsync(Key("b", "ns1"), Value("1"));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await foreach (var e in Store.WatchAsync("ConformanceThing", "ns1", start, cts.Token))
+        {
+            Assert.Equal(("ns1", "b"), (e.Entry.Key.Namespace, e.Entry.Key.Name));
+            break;
+        }
+    }
+
+    [Fact]
     public async Task Watch_from_a_compacted_revision_fails_with_Compacted_so_the_client_relists()
     {
         var a = await Store.CreateAsync(Key("a"), Value("1"));
@@ -236,12 +251,12 @@ public abstract class DatastoreConformance : IAsyncLifetime
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var e = await Assert.ThrowsAsync<DatastoreException>(async () =>
         {
-            await foreach (var _ in Store.WatchAsync("ConformanceThing", a.Revision - 1, cts.Token)) { }
+            await foreach (var _ in Store.WatchAsync("ConformanceThing", null, a.Revision - 1, cts.Token)) { }
         });
         Assert.Equal(DatastoreErrorCode.Compacted, e.Code);
         var (items, revision) = await Store.ListAsync("ConformanceThing");
         await Store.UpdateAsync(Key("a"), Value("3"), items[0].Revision);
-        await foreach (var change in Store.WatchAsync("ConformanceThing", revision, cts.Token))
+        await foreach (var change in Store.WatchAsync("ConformanceThing", null, revision, cts.Token))
         {
             Assert.Equal("{\"v\":\"3\"}", Text(change.Entry));
             break;

@@ -16,7 +16,7 @@ public sealed class EtcdWatchReconnectTests
         var key = ResourceKey.Cluster("IPAMHandle", "h");
         var first = await store.CreateAsync(key, Encoding.UTF8.GetBytes("{\"v\":1}"));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await using var watch = store.WatchAsync("IPAMHandle", first.Revision - 1, cts.Token).GetAsyncEnumerator(cts.Token);
+        await using var watch = store.WatchAsync("IPAMHandle", null, first.Revision - 1, cts.Token).GetAsyncEnumerator(cts.Token);
         Assert.True(await watch.MoveNextAsync());
         Assert.Equal(WatchEventType.Added, watch.Current.Type);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using CniNet.Bgp.Speaker;
 using CniNet.Model.Bgp;
+using CniNet.Model.Kubernetes;
 using CniNet.Model.Network;
 using CniNet.Model.Resources;
 using Xunit;
@@ -33,7 +34,7 @@ public sealed class CalicoBgpConfigTests
     {
         Node[] nodes = [NodeOf("a", "10.0.0.5/24"), NodeOf("b", "10.0.0.40/24", 65010), NodeOf("c", "10.0.0.100/24"), NodeOf("rr", "10.0.0.7/24", rr: "1.0.0.1")];
 
-        var config = CalicoBgpConfig.Resolve("b", nodes, [Default(port: 1790)], [], _ => null)!;
+        var config = CalicoBgpConfig.Resolve("b", nodes, [Default(port: 1790)], [], BgpPasswords.None)!;
 
         Assert.Equal(65010u, config.LocalAs);
         Assert.Equal(IPAddress.Parse("10.0.0.40"), config.RouterId);
@@ -57,7 +58,7 @@ public sealed class CalicoBgpConfigTests
             PeerOf("mine", "[fd00::1]:179", 65003, node: "a"),
         ];
 
-        var config = CalicoBgpConfig.Resolve("a", nodes, [Default(mesh: false)], peers, _ => null)!;
+        var config = CalicoBgpConfig.Resolve("a", nodes, [Default(mesh: false)], peers, BgpPasswords.None)!;
 
         Assert.Equal(
             [("Global_192_0_2_1", 179), ("Node_fd00__1_port_179", 179), ("Node_10_0_0_254_port_1790", 1790)],
@@ -82,7 +83,7 @@ public sealed class CalicoBgpConfigTests
             PeerOf("tor", "10.0.0.254", 65000),
         ];
 
-        var config = CalicoBgpConfig.Resolve("rr-1", nodes, [Default()], peers, _ => null)!;
+        var config = CalicoBgpConfig.Resolve("rr-1", nodes, [Default()], peers, BgpPasswords.None)!;
 
         Assert.Equal(CalicoBgpConfig.ClusterId("244.0.0.1"), config.ClusterId);
         Assert.Equal(0xF4000001u, config.ClusterId);
@@ -95,8 +96,8 @@ public sealed class CalicoBgpConfigTests
     [Fact]
     public void A_node_without_a_bgp_address_has_no_config_yet()
     {
-        Assert.Null(CalicoBgpConfig.Resolve("a", [NodeOf("a", null)], [], [], _ => null));
-        Assert.Null(CalicoBgpConfig.Resolve("missing", [NodeOf("a", "10.0.0.5/24")], [], [], _ => null));
+        Assert.Null(CalicoBgpConfig.Resolve("a", [NodeOf("a", null)], [], [], BgpPasswords.None));
+        Assert.Null(CalicoBgpConfig.Resolve("missing", [NodeOf("a", "10.0.0.5/24")], [], [], BgpPasswords.None));
     }
 
     [Theory]
@@ -109,5 +110,46 @@ public sealed class CalicoBgpConfigTests
         Assert.True(CalicoBgpConfig.TryParsePeerIp(text, out var a, out var p));
         Assert.Equal(IPAddress.Parse(address), a);
         Assert.Equal(port, p);
+    }
+
+    [Fact]
+    public void Passwords_come_from_the_named_Secret_key_and_a_reference_that_does_not_resolve_leaves_its_peer_out_with_the_reason()
+    {
+        Node[] nodes = [NodeOf("a", "10.0.0.5/24"), NodeOf("b", "10.0.0.6/24")];
+        static BGPPassword Ref(string name, string key) => new() { SecretKeyRef = new SecretKeySelector { Name = name, Key = key } };
+        BGPPeer With(string name, string ip, BGPPassword? password)
+        {
+            var peer = PeerOf(name, ip, 65000);
+            peer.Spec.Password = password;
+            return peer;
+        }
+        BGPPeer[] peers =
+        [
+            With("data", "192.0.2.1", Ref("s", "d")), With("string", "192.0.2.2", Ref("s", "both")), With("nokey", "192.0.2.3", Ref("s", "none")),
+            With("nosecret", "192.0.2.4", Ref("gone", "d")), With("empty", "192.0.2.5", Ref("s", "empty")), With("long", "192.0.2.6", Ref("s", "long")),
+            With("plain", "192.0.2.7", null),
+        ];
+        var secret = new Secret
+        {
+            Data = new() { ["d"] = "from-data"u8.ToArray(), ["both"] = "loses"u8.ToArray(), ["empty"] = [], ["long"] = new byte[81] },
+            StringData = new() { ["both"] = "from-stringData" },
+        };
+        var passwords = new BgpPasswords("calico-system", new Dictionary<string, Secret> { ["s"] = secret });
+        var mesh = Default();
+        mesh.Spec.NodeMeshPassword = Ref("gone", "mesh");
+
+        var config = CalicoBgpConfig.Resolve("a", nodes, [mesh], peers, passwords)!;
+
+        Assert.Equal([("Global_192_0_2_1", "from-data"), ("Global_192_0_2_7", null), ("Global_192_0_2_2", "from-stringData")],
+            config.Peers.Select(p => (p.Name, p.Password)));
+        Assert.Equal(
+        [
+            "BGPConfiguration default nodeMeshPassword: password: Secret calico-system/gone not found; no session",
+            "BGPPeer empty: password: Secret calico-system/s key \"empty\" is empty; no session",
+            "BGPPeer long: password: Secret calico-system/s key \"long\" is 81 bytes; a TCP MD5 key is at most 80; no session",
+            "BGPPeer nokey: password: Secret calico-system/s has no key \"none\"; no session",
+            "BGPPeer nosecret: password: Secret calico-system/gone not found; no session",
+        ], config.Skipped);
+        Assert.Equal(["gone", "s"], BgpPasswords.SecretNames([mesh], peers));
     }
 }
