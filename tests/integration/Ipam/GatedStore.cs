@@ -32,7 +32,7 @@ internal sealed class GatedStore(IDatastore inner, params int[] held) : IDatasto
         return await inner.CommitAsync(ops, ct);
     }
 
-    public IAsyncEnumerable<WatchEvent> WatchAsync(string kind, long afterRevision, CancellationToken ct = default) => inner.WatchAsync(kind, afterRevision, ct);
+    public IAsyncEnumerable<WatchEvent> WatchAsync(string kind, string? ns, long afterRevision, CancellationToken ct = default) => inner.WatchAsync(kind, ns, afterRevision, ct);
 
     public Task CompactAsync(long revision, CancellationToken ct = default) => inner.CompactAsync(revision, ct);
 
