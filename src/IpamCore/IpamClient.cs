@@ -55,11 +55,8 @@ public sealed partial class IpamClient
     /// Concurrent calls for one host on this client are committed together (<see cref="AssignmentQueues"/>): share one
     /// client between the tasks of a process that assign at once.
     /// </remarks>
-    public Task<(IpamAssignments V4, IpamAssignments V6)> AutoAssignAsync(AutoAssignArgs args, CancellationToken ct = default)
-    {
-        Validate(args);
-        return Queues.RunAsync(new QueuedAssignment(args, null), () => AssignUnqueuedAsync(args, ct));
-    }
+    public Task<(IpamAssignments V4, IpamAssignments V6)> AutoAssignAsync(AutoAssignArgs args, CancellationToken ct = default) =>
+        Queues.RunAsync(new QueuedAssignment(args, null), () => AssignUnqueuedAsync(args, ct));
 
     internal AssignmentQueues Queues { get; }
 

@@ -32,6 +32,19 @@ public sealed class BirdProcess : IDisposable
     }
 
     /// <summary>
+    /// The configuration of a BIRD at 10.99.0.2 peering (iBGP, AS 64512) with our node at 10.99.0.1: it takes every route
+    /// and sends none; with <paramref name="password"/>, over TCP MD5.
+    /// </summary>
+    public static string Listener(string? password = null) => $$"""
+        router id 10.99.0.2;
+        protocol device { }
+        protocol bgp node {
+          local 10.99.0.2 as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1;{{(password is null ? "" : $" password \"{password}\";")}}
+          ipv4 { import all; export none; };
+        }
+        """;
+
+    /// <summary>
     /// Starts BIRD in <paramref name="ns"/> with <paramref name="config"/> and waits until its control socket answers;
     /// <paramref name="recovering"/> starts it as a graceful restart (<c>-R</c>).
     /// </summary>

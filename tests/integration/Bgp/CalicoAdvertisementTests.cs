@@ -59,14 +59,7 @@ public sealed class CalicoAdvertisementTests(ITestOutputHelper output)
         {
             IP = borrowed, HandleId = "borrowed-pod", Hostname = Node, Attrs = new Dictionary<string, string> { ["node"] = Node },
         });
-        using var bird = await BirdProcess.StartAsync(birdHost, """
-            router id 10.99.0.2;
-            protocol device { }
-            protocol bgp node {
-              local 10.99.0.2 as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1;
-              ipv4 { import all; export none; };
-            }
-            """);
+        using var bird = await BirdProcess.StartAsync(birdHost, BirdProcess.Listener());
         await using var speaker = await BgpSpeaker.StartAsync(Node, store.Store, Blocks.Options(node, output));
         await Eventually.HoldsAsync(() => speaker.Sessions.Single().State == BgpSessionState.Established, "the session Established", () => bird.Log);
 
@@ -120,14 +113,7 @@ public sealed class CalicoAdvertisementTests(ITestOutputHelper output)
             "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\nspec: {externalTrafficPolicy: Cluster, externalIPs: [192.0.2.20]}",
             Slice("web", "node-b", ready: true),
             Slice("api", Node, ready: true)));
-        using var bird = await BirdProcess.StartAsync(birdHost, """
-            router id 10.99.0.2;
-            protocol device { }
-            protocol bgp node {
-              local 10.99.0.2 as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1;
-              ipv4 { import all; export none; };
-            }
-            """);
+        using var bird = await BirdProcess.StartAsync(birdHost, BirdProcess.Listener());
         await using var speaker = await BgpSpeaker.StartAsync(Node, store.Store, Blocks.Options(node, output));
         await Eventually.HoldsAsync(() => speaker.Sessions.Single().State == BgpSessionState.Established, "the session Established", () => bird.Log);
         string Route(string prefix) => bird.Birdc("show", "route", prefix, "all");

@@ -25,14 +25,7 @@ public sealed class NodeAgentBgpTests
             BgpYaml.MeshOff,
             BgpYaml.Peer("bird", "10.99.0.2", 64512)));
         var block = await Blocks.ClaimAsync(store, Node);
-        using var bird = await BirdProcess.StartAsync(birdHost, """
-            router id 10.99.0.2;
-            protocol device { }
-            protocol bgp node {
-              local 10.99.0.2 as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1;
-              ipv4 { import all; export none; };
-            }
-            """);
+        using var bird = await BirdProcess.StartAsync(birdHost, BirdProcess.Listener());
         var status = Path.Combine(store.Directory, "status.sock");
         var agent = new NodeAgentProcess(node, Node, store.Path, "--bgp", "--no-cni", "--status-socket", status);
         await using (agent)
@@ -68,14 +61,7 @@ public sealed class NodeAgentBgpTests
             // The same Secret in the default namespace holds another key: the agent is told to look elsewhere.
             BgpYaml.Secret("bgp-secrets", "calico-system", Key("not-this-one")),
             BgpYaml.Secret("bgp-secrets", "kube-bgp", Key("the-secret"))));
-        using var bird = await BirdProcess.StartAsync(birdHost, """
-            router id 10.99.0.2;
-            protocol device { }
-            protocol bgp node {
-              local 10.99.0.2 as 64512; neighbor 10.99.0.1 as 64512; connect retry time 1; password "the-secret";
-              ipv4 { import all; export none; };
-            }
-            """);
+        using var bird = await BirdProcess.StartAsync(birdHost, BirdProcess.Listener("the-secret"));
         await using var agent = new NodeAgentProcess(node, Node, store.Path, "--bgp", "--no-cni", "--secret-namespace", "kube-bgp",
             "--status-socket", Path.Combine(store.Directory, "status.sock"));
         await Eventually.HoldsAsync(() => bird.Birdc("show", "protocols", "node").Contains("Established"), "BIRD's MD5 session with cninet-node Established",
