@@ -13,8 +13,15 @@ namespace CniNet.Felix.Dataplane;
 /// <c>filterNets</c> does. Without IPv6 support only the IPv4 forms are written, as Felix with <c>IPv6Support</c> off
 /// programs no IPv6 rules. An untracked (doNotTrack) policy's Allow also exempts the packet from conntrack, so its
 /// reply is a packet of its own that needs its own policy.
+/// <para>
+/// <c>requestSet</c> names the set a selector or named port needs, or gives null while that set is empty (a typical
+/// IPv4-only cluster's IPv6 sets): a match that must find the address in it cannot succeed, so that alternative is not
+/// written, and a match that must not find it always succeeds, so that criterion is left out. A dual-stack table then
+/// holds the IPv6 copies of rules only where some selected member has an IPv6 address; the owner re-renders the rule
+/// when the set's emptiness changes.
+/// </para>
 /// </summary>
-internal sealed class RuleRenderer(Func<SetRequest, string> requestSet, bool ipv6, bool untracked = false)
+internal sealed class RuleRenderer(Func<SetRequest, string?> requestSet, bool ipv6, bool untracked = false)
 {
     /// <summary>Accept and pass bits in the packet mark, as Felix allocates them from its default mask.</summary>
     public const uint AcceptMark = 0x10000;
@@ -131,11 +138,15 @@ internal sealed class RuleRenderer(Func<SetRequest, string> requestSet, bool ipv
         }
         if (!entity.Selector.IsEmpty)
         {
-            parts.Add($"{ip} {address} @{requestSet(new SetRequest(entity.Selector, null, family))}");
+            if (requestSet(new SetRequest(entity.Selector, null, family)) is not { } selected)
+            {
+                return null;
+            }
+            parts.Add($"{ip} {address} @{selected}");
         }
-        if (entity.NotSelector is { } notSelector)
+        if (entity.NotSelector is { } notSelector && requestSet(new SetRequest(notSelector, null, family)) is { } notSelected)
         {
-            parts.Add($"{ip} {address} != @{requestSet(new SetRequest(notSelector, null, family))}");
+            parts.Add($"{ip} {address} != @{notSelected}");
         }
         var numericNotPorts = entity.NotPorts.Where(p => !p.IsNamed).ToList();
         if (numericNotPorts.Count > 0)
@@ -144,7 +155,10 @@ internal sealed class RuleRenderer(Func<SetRequest, string> requestSet, bool ipv
         }
         foreach (var named in entity.NotPorts.Where(p => p.IsNamed))
         {
-            parts.Add($"{ip} {address} . meta l4proto . th {port} != @{requestSet(new SetRequest(entity.Selector, named.Name, family))}");
+            if (requestSet(new SetRequest(entity.Selector, named.Name, family)) is { } excluded)
+            {
+                parts.Add($"{ip} {address} . meta l4proto . th {port} != @{excluded}");
+            }
         }
         if (entity.Ports.IsEmpty)
         {
@@ -165,10 +179,12 @@ internal sealed class RuleRenderer(Func<SetRequest, string> requestSet, bool ipv
             {
                 throw new InvalidOperationException("a named port needs an address family");
             }
-            alternatives.Add([.. parts,
-                $"{ip} {address} . meta l4proto . th {port} @{requestSet(new SetRequest(entity.Selector, named.Name, family))}"]);
+            if (requestSet(new SetRequest(entity.Selector, named.Name, family)) is { } selected)
+            {
+                alternatives.Add([.. parts, $"{ip} {address} . meta l4proto . th {port} @{selected}"]);
+            }
         }
-        return alternatives;
+        return alternatives.Count > 0 ? alternatives : null;
     }
 
     private static string PortSet(List<Port> ports)

@@ -19,11 +19,15 @@ namespace CniNet.Felix.Dataplane;
 /// dispatches from FORWARD, INPUT and OUTPUT instead; the verdicts are the same, but the kernel checks the jump graph
 /// below every base chain on each commit that adds a rule (<c>nft_table_validate</c>), so an endpoint chain reachable
 /// from two base chains costs every policy change twice;</item>
-/// <item>each endpoint chain: conntrack fast path (established/related accept, invalid drop), then per tier a jump to
+/// <item>the conntrack fast path (established/related accept, invalid drop) once in each dispatch chain, before the
+/// map: Felix has it at the top of every endpoint chain, with the same verdicts for every known interface, but those two
+/// rules per chain were a tenth of a large table's rules, each loaded and validated on every commit;</item>
+/// <item>each endpoint chain: per tier a jump to
 /// each policy chain while the pass bit is clear, returning as soon as the accept bit is set, and the end-of-tier drop
 /// unless the tier's default action is Pass; then the profile <c>kns.&lt;ns&gt;</c>; then drop;</item>
 /// <item>policy chains <c>pi-&lt;hash&gt;</c>/<c>po-&lt;hash&gt;</c> shared by every endpoint the policy selects;</item>
-/// <item>a named set per selector and per named port; counters on every rule;</item>
+/// <item>a named set per selector and per named port (a rule that needs an empty one is left out until it has
+/// members; see <see cref="RuleRenderer"/>); counters on every rule;</item>
 /// <item>with host endpoints on this node, Felix's host-endpoint chains and hooks (raw, mangle and filter; see
 /// <see cref="RenderBaseChains"/>), dispatched by verdict maps on the interface.</item>
 /// </list>
@@ -53,6 +57,11 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
 
     private const string FromDispatch = "from-wl-dispatch";
     private const string ToDispatch = "to-wl-dispatch";
+
+    /// <summary>
+    /// Felix's conntrack rules at the top of an endpoint chain: replies and established flows pass, invalid packets drop.
+    /// </summary>
+    private static readonly ImmutableArray<string> ConntrackFastPath = ["ct state established,related accept", "ct state invalid counter drop"];
 
     private static readonly string ClearMarks =
         $"meta mark set meta mark & {RuleRenderer.Hex(~(RuleRenderer.AcceptMark | RuleRenderer.PassMark))}";
@@ -120,8 +129,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             if (chains.Ingress is null || chains.Egress is null)
             {
                 var ordered = chains.Selected.OrderBy(p => rank[p]).ToList();
-                chains.Ingress = EndpointChain(ordered, tierOf, PolicyDirection.Ingress, ChainKind.Normal, null, [$"pri-kns.{pod.Namespace}"]);
-                chains.Egress = EndpointChain(ordered, tierOf, PolicyDirection.Egress, ChainKind.Normal, null, [$"pro-kns.{pod.Namespace}"]);
+                chains.Ingress = EndpointChain(ordered, tierOf, PolicyDirection.Ingress, ChainKind.Workload, null, [$"pri-kns.{pod.Namespace}"]);
+                chains.Egress = EndpointChain(ordered, tierOf, PolicyDirection.Egress, ChainKind.Workload, null, [$"pro-kns.{pod.Namespace}"]);
                 _chains[$"tw-{iface}"] = chains.Ingress;
                 _chains[$"fw-{iface}"] = chains.Egress;
                 _toMap[Quoted(iface)] = $"goto tw-{iface}";
@@ -189,11 +198,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         var accept = RuleRenderer.Hex(RuleRenderer.AcceptMark);
         var pass = RuleRenderer.Hex(RuleRenderer.PassMark);
         var body = ImmutableArray.CreateBuilder<string>();
-        if (kind is ChainKind.Normal or ChainKind.Forward)
-        {
-            body.Add("ct state established,related accept");
-            body.Add("ct state invalid counter drop");
-        }
+        if (kind is ChainKind.Normal or ChainKind.Forward) body.AddRange(ConntrackFastPath);
         if (failsafe is not null) body.Add($"counter jump {failsafe}");
         body.Add(ClearMarks);
         // A tier with no policy for this endpoint and direction does not exist for it: no end-of-tier drop.
@@ -205,14 +210,14 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
                 body.Add($"meta mark & {pass} == 0 counter jump {PolicyChainName(policy, direction)}");
                 body.Add($"meta mark & {accept} != 0 return");
             }
-            if (!tier.Key.DefaultPass && kind is ChainKind.Normal or ChainKind.Forward)
+            if (!tier.Key.DefaultPass && kind is not ChainKind.PolicyOnly)
             {
                 body.Add($"meta mark & {pass} == 0 counter drop comment \"end of tier {tier.Key.Name}\"");
             }
         }
         switch (kind)
         {
-            case ChainKind.Normal:
+            case ChainKind.Normal or ChainKind.Workload:
                 foreach (var profile in profileChains)
                 {
                     body.Add($"counter jump {profile}");
@@ -334,18 +339,28 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     }
 
     /// <summary>
-    /// Chains of the policies some local endpoint uses, rendered once per compiled policy; a policy that stops being
-    /// used loses its chains (unless a replacement under the same name took them) and releases its sets.
+    /// Chains of the policies some local endpoint uses, rendered once per compiled policy, and again when one of its
+    /// sets became empty or stopped being empty (see <see cref="RuleRenderer"/>); a policy that stops being used loses
+    /// its chains (unless a replacement under the same name took them) and releases its sets.
     /// </summary>
     private void RenderPolicies(HashSet<CompiledPolicy> active)
     {
+        if (_sets.EmptinessChanged)
+        {
+            foreach (var (policy, stale) in _policyChains.Where(p => active.Contains(p.Key) && p.Value.Stale(_sets)).ToList())
+            {
+                foreach (var (request, _) in stale.Sets) _sets.Release(request);
+                _policyChains.Remove(policy);
+            }
+        }
         foreach (var policy in active.Where(p => !_policyChains.ContainsKey(p)))
         {
-            var requests = ImmutableArray.CreateBuilder<SetRequest>();
+            var requests = ImmutableArray.CreateBuilder<(SetRequest, bool)>();
             var rules = new RuleRenderer(request =>
             {
-                requests.Add(request);
-                return _sets.Acquire(request);
+                var name = _sets.Acquire(request);
+                requests.Add((request, name is null));
+                return name;
             }, options.Ipv6Support, untracked: policy.Flavor == HostPolicyFlavor.Untracked);
             NftChain? Chain(PolicyDirection d) =>
                 policy.Governs(d) ? new NftChain(null, [.. policy.Rules(d).SelectMany(rules.Render)]) : null;
@@ -362,7 +377,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         {
             var chains = _policyChains[policy];
             _policyChains.Remove(policy);
-            foreach (var request in chains.Sets) _sets.Release(request);
+            foreach (var (request, _) in chains.Sets) _sets.Release(request);
             if (activeNames.Contains(chains.IngressName)) continue;
             _chains.Remove(chains.IngressName);
             _chains.Remove(chains.EgressName);
@@ -415,9 +430,9 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         var accept = RuleRenderer.Hex(RuleRenderer.AcceptMark);
         var alreadyAccepted = $"meta mark & {accept} != 0 counter accept";
         SetChain(FromDispatch, new NftChain(null,
-            [$"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
+            [.. ConntrackFastPath, $"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
         SetChain(ToDispatch, new NftChain(null,
-            [$"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
+            [.. ConntrackFastPath, $"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
         SetChain("filter-PREROUTING", new NftChain("type filter hook prerouting priority filter; policy accept;",
             [$"iifname {prefix} counter jump {FromDispatch}"]));
         SetChain("filter-POSTROUTING", new NftChain("type filter hook postrouting priority filter; policy accept;",
@@ -497,10 +512,14 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
 
     private static string Quoted(string text) => $"\"{text}\"";
 
-    /// <summary>How an endpoint chain ends: in the profiles and a drop, in an allow (forward), or by falling through.</summary>
+    /// <summary>
+    /// How an endpoint chain starts and ends: with the conntrack fast path (not on a workload's, where the dispatch chain
+    /// has it once for every workload), and in the profiles and a drop, in an allow (forward), or by falling through.
+    /// </summary>
     private enum ChainKind
     {
         Normal,
+        Workload,
         Forward,
         PolicyOnly,
     }

@@ -30,6 +30,13 @@ internal sealed class TrackedSet(SetRequest request)
 
     public NftSet Current => _built ??= Build();
 
+    /// <summary>No member contributes anything: a rule that must find an address in it cannot match.</summary>
+    public bool IsEmpty => _contributions.Count == 0;
+
+    /// <summary>A label every member of the set carries (its selector requires it), for the registry's index.</summary>
+    public (string Label, string Value)? RequiredLabel { get; } =
+        request.Selector.RequiredLabel is { } label ? (label.Key, label.Value) : null;
+
     private ImmutableArray<string> Contribution(IpSetMember member)
     {
         if (!request.Selector.Matches(member.Labels))

@@ -75,13 +75,38 @@ public sealed class NftTransactionTests
     {
         var nft = new RecordingNft();
         var dataplane = new NftablesDataplane(nft);
-        dataplane.Apply(WithPolicy("role == 'client'"), Local);
+        var state = WithPolicy("role == 'client'").WithPodLabelsAdded("x/b", [new("role", "client")]);
+        dataplane.Apply(state, Local);
 
-        var result = dataplane.Apply(WithPolicy("role == 'client'").WithPodLabelsAdded("z/c", [new("role", "client")]), Local);
+        var result = dataplane.Apply(state.WithPodLabelsAdded("z/c", [new("role", "client")]), Local);
 
         Assert.Equal(0, result.ChainsWritten);
         var line = Assert.Single(nft.Lines(1));
         Assert.Matches(@"^add element inet calico s4-[0-9a-f]{16} \{ 192\.168\.3\.30 \}$", line);
+    }
+
+    [Fact]
+    public void A_rule_whose_selector_matches_nothing_is_written_when_its_first_member_joins()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft);
+        dataplane.Apply(WithPolicy("role == 'client'"), Local);
+        // The policy's chain exists but holds no rule: no address can match an empty set, in either family.
+        Assert.DoesNotContain(nft.Lines(0), l => l.StartsWith("add rule inet calico pi-", StringComparison.Ordinal));
+
+        var result = dataplane.Apply(WithPolicy("role == 'client'").WithPodLabelsAdded("z/c", [new("role", "client")]), Local);
+
+        Assert.Equal(1, result.ChainsWritten);
+        var lines = nft.Lines(1);
+        Assert.Contains(lines, l => l.StartsWith("flush chain inet calico pi-", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("add element inet calico s4-", StringComparison.Ordinal));
+        // z/c has an IPv4 address only: the IPv6 copy of the rule still cannot match, and is still not written.
+        var rule = Assert.Single(lines, l => l.StartsWith("add rule inet calico pi-", StringComparison.Ordinal));
+        Assert.Matches(@" ip saddr @s4-[0-9a-f]{16} ", rule);
+
+        dataplane.Apply(WithPolicy("role == 'client'"), Local);
+        Assert.DoesNotContain(nft.Lines(2), l => l.StartsWith("add rule inet calico pi-", StringComparison.Ordinal));
+        Assert.Contains(nft.Lines(2), l => l.StartsWith("flush chain inet calico pi-", StringComparison.Ordinal));
     }
 
     [Fact]
