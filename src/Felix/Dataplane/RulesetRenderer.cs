@@ -24,7 +24,8 @@ namespace CniNet.Felix.Dataplane;
 /// rules per chain were a tenth of a large table's rules, each loaded and validated on every commit;</item>
 /// <item>each endpoint chain: per tier a jump to
 /// each policy chain while the pass bit is clear, returning as soon as the accept bit is set, and the end-of-tier drop
-/// unless the tier's default action is Pass; then the profile <c>kns.&lt;ns&gt;</c>; then drop;</item>
+/// unless the tier's default action is Pass; then a goto to the profile <c>kns.&lt;ns&gt;</c>, which allows (and
+/// would otherwise drop);</item>
 /// <item>policy chains <c>pi-&lt;hash&gt;</c>/<c>po-&lt;hash&gt;</c> shared by every endpoint the policy selects;</item>
 /// <item>a named set per selector and per named port (a rule that needs an empty one is left out until it has
 /// members; see <see cref="RuleRenderer"/>); counters on every rule;</item>
@@ -201,10 +202,13 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         if (kind is ChainKind.Normal or ChainKind.Forward) body.AddRange(ConntrackFastPath);
         if (failsafe is not null) body.Add($"counter jump {failsafe}");
         body.Add(ClearMarks);
-        // A tier with no policy for this endpoint and direction does not exist for it: no end-of-tier drop.
+        // A tier with no policy for this endpoint and direction does not exist for it: no end-of-tier drop. The pass bit
+        // is cleared between tiers; before the first, ClearMarks just did.
+        var first = true;
         foreach (var tier in ordered.Where(p => p.Governs(direction)).GroupBy(p => tierOf[p]))
         {
-            body.Add($"meta mark set meta mark & {RuleRenderer.Hex(~RuleRenderer.PassMark)}");
+            if (!first) body.Add($"meta mark set meta mark & {RuleRenderer.Hex(~RuleRenderer.PassMark)}");
+            first = false;
             foreach (var policy in tier)
             {
                 body.Add($"meta mark & {pass} == 0 counter jump {PolicyChainName(policy, direction)}");
@@ -217,7 +221,16 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         }
         switch (kind)
         {
-            case ChainKind.Normal or ChainKind.Workload:
+            case ChainKind.Workload:
+                // The last profile is reached by goto: a workload's profile chain ends in the drop itself.
+                foreach (var profile in profileChains.SkipLast(1))
+                {
+                    body.Add($"counter jump {profile}");
+                    body.Add($"meta mark & {accept} != 0 return");
+                }
+                body.Add($"counter goto {profileChains[^1]}");
+                break;
+            case ChainKind.Normal:
                 foreach (var profile in profileChains)
                 {
                     body.Add($"counter jump {profile}");
@@ -396,10 +409,14 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         }
     }
 
-    /// <summary>The profiles <c>kns.&lt;ns&gt;</c> of namespaces with local endpoints: Kubernetes namespaces allow all.</summary>
+    /// <summary>
+    /// The profiles <c>kns.&lt;ns&gt;</c> of namespaces with local endpoints: Kubernetes namespaces allow all. As the
+    /// last profile of a workload's chain, which reaches it by goto, it ends in the chain's final drop.
+    /// </summary>
     private void RenderProfiles(HashSet<string> namespaces)
     {
-        var allow = new NftChain(null, [$"counter meta mark set meta mark | {RuleRenderer.Hex(RuleRenderer.AcceptMark)} return"]);
+        var allow = new NftChain(null,
+            [$"counter meta mark set meta mark | {RuleRenderer.Hex(RuleRenderer.AcceptMark)} return", "counter drop comment \"no profile matched\""]);
         foreach (var ns in namespaces.Where(ns => !_profiles.Contains(ns)))
         {
             _chains[$"pri-kns.{ns}"] = allow;
