@@ -8,14 +8,19 @@ namespace CniNet.Felix.Dataplane;
 /// </summary>
 internal static class NftNames
 {
-    public static string Hash(string text)
+    public static string Hash(string text) => Fnv(text).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>One of <paramref name="buckets"/> for <paramref name="text"/>, the same in every process.</summary>
+    public static int Bucket(string text, int buckets) => (int)(Fnv(text) % (ulong)buckets);
+
+    private static ulong Fnv(string text)
     {
         var hash = 14695981039346656037UL;
         foreach (var c in text)
         {
             hash = (hash ^ c) * 1099511628211UL;
         }
-        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        return hash;
     }
 
     /// <summary>Interface names go into chain names and quoted map keys: only what Linux and nft both accept plainly.</summary>

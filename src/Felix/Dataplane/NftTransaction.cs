@@ -16,6 +16,27 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
 {
     public bool IsEmpty => Script.Length == 0;
 
+    /// <summary>
+    /// One transaction over several tables (see <see cref="TableLayout"/>): each table's part as
+    /// <see cref="Between(string, NftRuleset?, NftRuleset)"/> writes it, in one script, so that all of them take effect
+    /// together or none does.
+    /// </summary>
+    public static NftTransaction Between(
+        ImmutableSortedDictionary<string, NftRuleset>? written, ImmutableSortedDictionary<string, NftRuleset> desired)
+    {
+        var script = new StringBuilder();
+        int chains = 0, sets = 0, elements = 0;
+        foreach (var (table, ruleset) in desired)
+        {
+            var part = Between(table, written?.GetValueOrDefault(table), ruleset);
+            script.Append(part.Script);
+            chains += part.ChainsWritten;
+            sets += part.SetsWritten;
+            elements += part.ElementsChanged;
+        }
+        return new NftTransaction(script.ToString(), written is null, chains, sets, elements);
+    }
+
     public static NftTransaction Between(string table, NftRuleset? written, NftRuleset desired)
     {
         var t = $"inet {table}";
@@ -132,7 +153,7 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
     /// The entries that differ between two maps ordered by the ordinal comparer (as every map here is), in one merged
     /// pass over both: removed (After null), added (Before null) or changed.
     /// </summary>
-    private static IEnumerable<(string Key, T? Before, T? After)> Differences<T>(
+    public static IEnumerable<(string Key, T? Before, T? After)> Differences<T>(
         ImmutableSortedDictionary<string, T> before, ImmutableSortedDictionary<string, T> after, Func<T, T, bool> same)
         where T : class
     {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CniNet.Felix.Calc;
 
 namespace CniNet.Felix.Dataplane;
@@ -17,15 +18,17 @@ public sealed class NftablesDataplane
     private readonly INftExecutor _nft;
     private readonly NftDataplaneOptions _options;
     private readonly RulesetRenderer _renderer;
-    private NftRuleset? _written;
-    private NftRuleset? _pending;
-    private NftRuleset? _last;
+    private readonly TableLayout _layout;
+    private ImmutableSortedDictionary<string, NftRuleset>? _written;
+    private ImmutableSortedDictionary<string, NftRuleset>? _pending;
+    private ImmutableSortedDictionary<string, NftRuleset>? _last;
 
     public NftablesDataplane(INftExecutor nft, NftDataplaneOptions? options = null)
     {
         _nft = nft;
         _options = options ?? new NftDataplaneOptions();
         _renderer = new RulesetRenderer(_options);
+        _layout = new TableLayout(_options);
     }
 
     /// <summary>The last batch's state is in the kernel (false after a failure, until a retry succeeds).</summary>
@@ -37,25 +40,27 @@ public sealed class NftablesDataplane
     /// <summary>Transactions run (Felix's <c>felix_nft_calls</c>).</summary>
     public long Calls { get; private set; }
 
-    /// <summary>Chains and rules in the written model (<c>felix_nft_chains</c>, <c>felix_nft_rules</c>).</summary>
-    public int Chains => _written?.Chains.Count ?? 0;
+    /// <summary>Chains and rules in the written model, over all its tables (<c>felix_nft_chains</c>, <c>felix_nft_rules</c>).</summary>
+    public int Chains => Tables.Sum(t => t.Chains.Count);
 
-    public int Rules => _written?.RuleCount ?? 0;
+    public int Rules => Tables.Sum(t => t.RuleCount);
 
     /// <summary>Local endpoints with chains in the written model (<c>felix_active_local_endpoints</c>).</summary>
-    public int Endpoints => _written?.Maps.GetValueOrDefault(RulesetRenderer.ToWorkloadMap)?.Elements.Count ?? 0;
+    public int Endpoints => Tables.Sum(t => t.Maps.GetValueOrDefault(RulesetRenderer.ToWorkloadMap)?.Elements.Count ?? 0);
 
     /// <summary>
     /// Policies with chains in the written model, i.e. selecting some local endpoint (<c>felix_active_local_policies</c>);
     /// a policy's ingress and egress chains share its hash.
     /// </summary>
-    public int Policies => _written?.Chains.Keys.Where(IsPolicyChain).Select(name => name[3..]).Distinct().Count() ?? 0;
+    public int Policies => Tables.SelectMany(t => t.Chains.Keys).Where(IsPolicyChain).Select(name => name[3..]).Distinct().Count();
 
     /// <summary>
     /// Selectors with address sets in the written model (<c>felix_active_local_selectors</c>); a selector's IPv4 and
     /// IPv6 sets share its hash.
     /// </summary>
-    public int Selectors => _written?.Sets.Keys.Where(name => name.StartsWith('s')).Select(name => name[3..]).Distinct().Count() ?? 0;
+    public int Selectors => Tables.SelectMany(t => t.Sets.Keys).Where(name => name.StartsWith('s')).Select(name => name[3..]).Distinct().Count();
+
+    private IEnumerable<NftRuleset> Tables => _written?.Values ?? [];
 
     /// <summary>Renders and writes one batch.</summary>
     /// <exception cref="Model.Selectors.SelectorParseException">
@@ -64,7 +69,7 @@ public sealed class NftablesDataplane
     /// </exception>
     public NftApplyResult Apply(ClusterState state, IReadOnlyCollection<WorkloadInterface> endpoints)
     {
-        _pending = _last = _renderer.Render(state, endpoints);
+        _pending = _last = _layout.Split(_renderer.Render(state, endpoints));
         return Write();
     }
 
@@ -88,7 +93,7 @@ public sealed class NftablesDataplane
     private NftApplyResult Write()
     {
         var desired = _pending!;
-        var transaction = NftTransaction.Between(_options.Table, _written, desired);
+        var transaction = NftTransaction.Between(_written, desired);
         if (!transaction.IsEmpty)
         {
             Calls++;

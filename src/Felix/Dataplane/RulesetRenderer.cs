@@ -62,7 +62,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     /// <summary>
     /// Felix's conntrack rules at the top of an endpoint chain: replies and established flows pass, invalid packets drop.
     /// </summary>
-    private static readonly ImmutableArray<string> ConntrackFastPath = ["ct state established,related accept", "ct state invalid counter drop"];
+    public static readonly ImmutableArray<string> ConntrackFastPath = ["ct state established,related accept", "ct state invalid counter drop"];
 
     private static readonly string ClearMarks =
         $"meta mark set meta mark & {RuleRenderer.Hex(~(RuleRenderer.AcceptMark | RuleRenderer.PassMark))}";

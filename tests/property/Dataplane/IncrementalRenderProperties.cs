@@ -43,6 +43,29 @@ public sealed class IncrementalRenderProperties
                     Assert.Equal(NftTransaction.Between("calico", null, fresh).Script, NftTransaction.Between("calico", null, kept).Script);
                 }));
 
+    [Fact]
+    public void Tables_laid_out_round_by_round_end_as_a_fresh_layout_of_the_last_ruleset() =>
+        Check.One(
+            Config.QuickThrowOnFailure.WithMaxTest(200),
+            Prop.ForAll(
+                Gen.Choose(0, 1499).ArrayOf().Select(ops => ops.Take(25).ToArray()).ToArbitrary(),
+                ops =>
+                {
+                    var renderer = new RulesetRenderer(Options);
+                    var layout = new TableLayout(Options);
+                    var state = Cluster().WithTier(Tier("security", 10));
+                    var local = Pods.Take(5).ToHashSet();
+                    layout.Split(renderer.Render(state, Interfaces(local)));
+                    foreach (var op in ops)
+                    {
+                        (state, local) = Change(state, local, op);
+                        layout.Split(renderer.Render(state, Interfaces(local)));
+                    }
+                    var kept = layout.Split(renderer.Render(state, Interfaces(local)));
+                    var fresh = new TableLayout(Options).Split(new RulesetRenderer(Options).Render(state, Interfaces(local)));
+                    Assert.Equal(NftTransaction.Between(null, fresh).Script, NftTransaction.Between(null, kept).Script);
+                }));
+
     private static WorkloadInterface[] Interfaces(HashSet<string> local) =>
         [.. local.Order(StringComparer.Ordinal).Select(key => new WorkloadInterface(key, $"cali{key.Replace('/', '0')}"))];
 

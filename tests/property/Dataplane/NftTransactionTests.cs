@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Dataplane;
 using CniNet.Model.Policy;
@@ -31,8 +32,38 @@ public sealed class NftTransactionTests
         Assert.True(result.FullRewrite);
         var lines = nft.Lines(0);
         Assert.Equal(["add table inet calico", "delete table inet calico", "add table inet calico"], lines[..3]);
-        Assert.Contains(lines, l => l.StartsWith("add element inet calico to-wl { \"cali0000000x0a\" : goto tw-cali0000000x0a", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("add rule inet calico tw-cali0000000x0a meta mark & 0x00020000 == 0 counter jump pi-", StringComparison.Ordinal));
+        var a = TableLayout.WorkloadTable("calico", "cali0000000x0a");
+        Assert.Contains(lines, l => l.StartsWith($"add element inet {a} to-wl {{ \"cali0000000x0a\" : goto tw-cali0000000x0a", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"add rule inet {a} tw-cali0000000x0a meta mark & 0x00020000 == 0 counter jump pi-", StringComparison.Ordinal));
+        // The main table drops what comes from a workload interface no workload table knows.
+        Assert.Contains("add element inet calico wl-ifaces { \"cali0000000x0a\", \"cali0000000x0b\" }", lines);
+    }
+
+    [Fact]
+    public void Each_workload_table_holds_its_endpoints_and_copies_of_what_they_use_and_the_main_table_the_rest()
+    {
+        // x/a and x/b hash to different workload tables; the policy selects both.
+        var state = Cluster().WithGlobalNetworkPolicy(Gnp("to-x", "default", 10, "projectcalico.org/namespace == 'x'", Allow("pod == 'c'")));
+        var nft = new RecordingNft();
+        new NftablesDataplane(nft).Apply(state, Local);
+
+        var lines = nft.Lines(0);
+        var a = TableLayout.WorkloadTable("calico", "cali0000000x0a");
+        var b = TableLayout.WorkloadTable("calico", "cali0000000x0b");
+        Assert.NotEqual(a, b);
+        string[] Chains(string table) =>
+            [.. lines.Where(l => l.StartsWith($"add chain inet {table} ", StringComparison.Ordinal)).Select(l => l.Split(' ')[4])];
+        Assert.Contains("tw-cali0000000x0a", Chains(a));
+        Assert.DoesNotContain("tw-cali0000000x0b", Chains(a));
+        Assert.Contains("tw-cali0000000x0b", Chains(b));
+        var policy = Assert.Single(Chains(a), name => name.StartsWith("pi-", StringComparison.Ordinal));
+        Assert.Contains(policy, Chains(b));
+        Assert.Contains(lines, l => Regex.IsMatch(l, $@"^add set inet {a} s4-[0-9a-f]{{16}} "));
+        Assert.Contains(lines, l => Regex.IsMatch(l, $@"^add set inet {b} s4-[0-9a-f]{{16}} "));
+        // Tables with no endpoint have their hooks and empty maps only; the main table has the input and forward hooks.
+        Assert.Equal(["filter-POSTROUTING", "filter-PREROUTING"], Chains("calico-wl0").Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(Chains("calico"), name => name.StartsWith("tw-", StringComparison.Ordinal) || name.StartsWith("pi-", StringComparison.Ordinal));
+        Assert.Contains("filter-INPUT", Chains("calico"));
     }
 
     [Fact]
@@ -65,7 +96,7 @@ public sealed class NftTransactionTests
         Assert.False(result.FullRewrite);
         var lines = nft.Lines(1);
         var flushed = Assert.Single(lines, l => l.StartsWith("flush chain", StringComparison.Ordinal));
-        Assert.StartsWith("flush chain inet calico pi-", flushed);
+        Assert.StartsWith($"flush chain inet {TableLayout.WorkloadTable("calico", "cali0000000x0a")} pi-", flushed);
         Assert.DoesNotContain(lines, l => l.StartsWith("add chain", StringComparison.Ordinal) || l.StartsWith("delete", StringComparison.Ordinal));
         Assert.All(lines.Where(l => l.StartsWith("add rule", StringComparison.Ordinal)), l => Assert.Contains("th dport 8080", l));
     }
@@ -82,7 +113,7 @@ public sealed class NftTransactionTests
 
         Assert.Equal(0, result.ChainsWritten);
         var line = Assert.Single(nft.Lines(1));
-        Assert.Matches(@"^add element inet calico s4-[0-9a-f]{16} \{ 192\.168\.3\.30 \}$", line);
+        Assert.Matches(@"^add element inet calico-wl\d s4-[0-9a-f]{16} \{ 192\.168\.3\.30 \}$", line);
     }
 
     [Fact]
@@ -92,21 +123,21 @@ public sealed class NftTransactionTests
         var dataplane = new NftablesDataplane(nft);
         dataplane.Apply(WithPolicy("role == 'client'"), Local);
         // The policy's chain exists but holds no rule: no address can match an empty set, in either family.
-        Assert.DoesNotContain(nft.Lines(0), l => l.StartsWith("add rule inet calico pi-", StringComparison.Ordinal));
+        Assert.DoesNotContain(nft.Lines(0), l => Regex.IsMatch(l, @"^add rule inet calico-wl\d pi-"));
 
         var result = dataplane.Apply(WithPolicy("role == 'client'").WithPodLabelsAdded("z/c", [new("role", "client")]), Local);
 
         Assert.Equal(1, result.ChainsWritten);
         var lines = nft.Lines(1);
-        Assert.Contains(lines, l => l.StartsWith("flush chain inet calico pi-", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("add element inet calico s4-", StringComparison.Ordinal));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^flush chain inet calico-wl\d pi-"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^add element inet calico-wl\d s4-"));
         // z/c has an IPv4 address only: the IPv6 copy of the rule still cannot match, and is still not written.
-        var rule = Assert.Single(lines, l => l.StartsWith("add rule inet calico pi-", StringComparison.Ordinal));
+        var rule = Assert.Single(lines, l => Regex.IsMatch(l, @"^add rule inet calico-wl\d pi-"));
         Assert.Matches(@" ip saddr @s4-[0-9a-f]{16} ", rule);
 
         dataplane.Apply(WithPolicy("role == 'client'"), Local);
-        Assert.DoesNotContain(nft.Lines(2), l => l.StartsWith("add rule inet calico pi-", StringComparison.Ordinal));
-        Assert.Contains(nft.Lines(2), l => l.StartsWith("flush chain inet calico pi-", StringComparison.Ordinal));
+        Assert.DoesNotContain(nft.Lines(2), l => Regex.IsMatch(l, @"^add rule inet calico-wl\d pi-"));
+        Assert.Contains(nft.Lines(2), l => Regex.IsMatch(l, @"^flush chain inet calico-wl\d pi-"));
     }
 
     [Fact]
@@ -119,10 +150,12 @@ public sealed class NftTransactionTests
         dataplane.Apply(WithPolicy("pod == 'b'"), Local[..1]);
 
         var lines = nft.Lines(1).ToList();
-        var element = lines.FindIndex(l => l.StartsWith("delete element inet calico to-wl { \"cali0000000x0b\" }", StringComparison.Ordinal));
-        var chain = lines.FindIndex(l => l == "delete chain inet calico tw-cali0000000x0b");
+        var b = TableLayout.WorkloadTable("calico", "cali0000000x0b");
+        var element = lines.FindIndex(l => l.StartsWith($"delete element inet {b} to-wl {{ \"cali0000000x0b\" }}", StringComparison.Ordinal));
+        var chain = lines.FindIndex(l => l == $"delete chain inet {b} tw-cali0000000x0b");
         Assert.InRange(element, 0, chain - 1);
-        Assert.Contains("flush chain inet calico tw-cali0000000x0b", lines[..chain]);
+        Assert.Contains($"flush chain inet {b} tw-cali0000000x0b", lines[..chain]);
+        Assert.Contains("delete element inet calico wl-ifaces { \"cali0000000x0b\" }", lines);
     }
 
     [Fact]
