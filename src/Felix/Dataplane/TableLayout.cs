@@ -41,6 +41,7 @@ internal sealed class TableLayout(NftDataplaneOptions options)
 
     private Table _main = new();
     private Table[] _workload = NewWorkloadTables();
+    private ImmutableSortedSet<string>.Builder _interfaces = NewInterfaces();
     private bool _trusted;
 
     /// <summary>The tables by name, for a renderer's output; <paramref name="logical"/> must come from the same renderer each round.</summary>
@@ -51,6 +52,7 @@ internal sealed class TableLayout(NftDataplaneOptions options)
             _logical = NftRuleset.Empty;
             _main = new Table();
             _workload = NewWorkloadTables();
+            _interfaces = NewInterfaces();
         }
         _trusted = false;
         var before = _logical;
@@ -75,20 +77,17 @@ internal sealed class TableLayout(NftDataplaneOptions options)
             else if (old?.Hook is not null) _main.Unroot(Node.Chain(name), logical);
         }
 
-        var fromMap = logical.Maps[RulesetRenderer.FromWorkloadMap].Elements;
-        var toMap = logical.Maps[RulesetRenderer.ToWorkloadMap].Elements;
-        if (!ReferenceEquals(fromMap, before.Maps.GetValueOrDefault(RulesetRenderer.FromWorkloadMap)?.Elements))
+        if (Dispatch(RulesetRenderer.FromWorkloadMap, before, logical, _interfaces) || !_main.Generated(Node.Set(WorkloadInterfaceSet)))
         {
-            _main.Generate(Node.Set(WorkloadInterfaceSet), new NftSet("ifname", Interval: false, [.. fromMap.Keys]), logical);
+            _main.Generate(Node.Set(WorkloadInterfaceSet), new NftSet("ifname", Interval: false, _interfaces.ToImmutable()), logical);
         }
+        Dispatch(RulesetRenderer.ToWorkloadMap, before, logical, interfaces: null);
         var prefix = $"\"{options.InterfacePrefix}*\"";
         _main.Generate(Node.Chain(Prerouting), Hooked(logical, Prerouting,
             $"iifname {prefix} iifname != @{WorkloadInterfaceSet} counter drop comment \"unknown workload interface\""), logical);
         _main.Generate(Node.Chain(Postrouting), Hooked(logical, Postrouting,
             $"oifname {prefix} oifname != @{WorkloadInterfaceSet} counter drop comment \"unknown workload interface\""), logical);
 
-        Dispatch(RulesetRenderer.FromWorkloadMap, before, fromMap, logical);
-        Dispatch(RulesetRenderer.ToWorkloadMap, before, toMap, logical);
         foreach (var table in _workload)
         {
             table.Generate(Node.Chain(Prerouting), Hooked(logical, Prerouting,
@@ -104,20 +103,30 @@ internal sealed class TableLayout(NftDataplaneOptions options)
         return tables.ToImmutable();
     }
 
-    /// <summary>A workload map's element changes, each applied to the table its interface hashes to.</summary>
-    private void Dispatch(string map, NftRuleset before, ImmutableSortedDictionary<string, string> elements, NftRuleset logical)
+    /// <summary>
+    /// A workload map's element changes, each applied to the table its interface hashes to (and to
+    /// <paramref name="interfaces"/>, when given); whether there were any.
+    /// </summary>
+    private bool Dispatch(string map, NftRuleset before, NftRuleset logical, ImmutableSortedSet<string>.Builder? interfaces)
     {
         var old = before.Maps.GetValueOrDefault(map)?.Elements ?? ImmutableSortedDictionary<string, string>.Empty;
-        foreach (var (key, _, verdict) in NftTransaction.Differences(old, elements, string.Equals))
+        var changed = false;
+        foreach (var (key, _, verdict) in NftTransaction.Differences(old, logical.Maps[map].Elements, string.Equals))
         {
             // Keys are quoted interface names.
             _workload[WorkloadIndex(key[1..^1])].Element(map, key, verdict, logical);
+            if (verdict is null) interfaces?.Remove(key);
+            else interfaces?.Add(key);
+            changed = true;
         }
+        return changed;
     }
 
     /// <summary>A base chain of the logical ruleset's hook with other rules (the hook of the same name always exists).</summary>
     private static NftChain Hooked(NftRuleset logical, string name, params ImmutableArray<string> rules) =>
         new(logical.Chains[name].Hook, rules);
+
+    private static ImmutableSortedSet<string>.Builder NewInterfaces() => ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
 
     private static Table[] NewWorkloadTables() =>
         [.. Enumerable.Range(0, WorkloadTables).Select(_ => new Table(RulesetRenderer.FromWorkloadMap, RulesetRenderer.ToWorkloadMap))];
@@ -178,6 +187,8 @@ internal sealed class TableLayout(NftDataplaneOptions options)
         {
             if (_roots.Remove(node)) Release(node, logical);
         }
+
+        public bool Generated(Node node) => _generated.ContainsKey(node);
 
         /// <summary>Sets a generated node's content, held as a root, taking in what the new content names.</summary>
         public void Generate(Node node, object content, NftRuleset logical)
