@@ -5,11 +5,12 @@ namespace CniNet.Felix.Dataplane;
 
 /// <summary>
 /// Felix's nftables dataplane as a library: <see cref="Apply"/> takes the cluster state and the node's workload
-/// interfaces, renders the whole desired ruleset, and writes the difference from its model of what the kernel holds
-/// as one atomic <c>nft -f -</c> transaction (only dirty chains flushed and re-added, set and map elements added and
-/// deleted). It never reads the ruleset back. A failed transaction changes nothing in the kernel (nft transactions
-/// are atomic), so the previous ruleset stays in force; the model is then distrusted and the next attempt
-/// (<see cref="Retry"/> or the next <see cref="Apply"/>) rebuilds the table atomically, which also repairs anything
+/// interfaces, renders the whole desired ruleset, lays it out over its tables (<see cref="TableLayout"/>), and writes
+/// the difference from its model of what the kernel holds as one atomic <c>nft -f -</c> transaction (only dirty
+/// chains flushed and re-added, set and map elements added and deleted). It never reads the ruleset back. A failed
+/// transaction changes nothing in the kernel (nft transactions are atomic), so the previous ruleset stays in force;
+/// the model is then distrusted and the next attempt (<see cref="Retry"/> or the next <see cref="Apply"/>) rebuilds
+/// the tables atomically, which also repairs anything
 /// changed behind the dataplane's back. <see cref="Resync"/> does that rebuild on demand: Felix's periodic refresh,
 /// without reading the ruleset. Not thread-safe: one owner applies batches in order.
 /// </summary>

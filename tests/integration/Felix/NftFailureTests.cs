@@ -88,10 +88,13 @@ public sealed class NftFailureTests
         var fromXb = OnlyFrom("pod == 'b'");
         var fromYa = OnlyFrom("projectcalico.org/namespace == 'y'");
         Assert.True(node.Dataplane.Apply(fromXb, node.Endpoints(fromXb)).Succeeded);
-        var deleted = TestNamespaces.Exec(node.Host, "nft", "delete", "table", "inet", "calico");
+        var xa = node.Endpoints(fromXb).Single(e => e.PodKey == "x/a").InterfaceName;
+        var (table, _) = FindChain(node, $"tw-{xa}");
+        var deleted = TestNamespaces.Exec(node.Host, "nft", "delete", "table", "inet", table);
         Assert.True(deleted.ExitCode == 0, deleted.Stderr);
 
-        // The batch is a difference from a table that is gone: nft refuses all of it, and nothing polices x/a.
+        // The batch is a difference from x/a's workload table, which is gone: nft refuses all of it, and nothing
+        // polices x/a.
         var failed = node.Dataplane.Apply(fromYa, node.Endpoints(fromYa));
 
         Assert.False(failed.Succeeded);
@@ -132,10 +135,8 @@ public sealed class NftFailureTests
         using var node = new PolicyNode();
         var fromXb = OnlyFrom("pod == 'b'");
         Assert.True(node.Dataplane.Apply(fromXb, node.Endpoints(fromXb)).Succeeded);
-        var policyChain = TestNamespaces.Exec(node.Host, "nft", "list", "chains", "inet")
-            .Stdout.Split('\n').Select(line => line.Trim()).First(line => line.StartsWith("chain pi-", StringComparison.Ordinal))
-            .Split(' ')[1];
-        var flushed = TestNamespaces.Exec(node.Host, "nft", "flush", "chain", "inet", "calico", policyChain);
+        var (table, policyChain) = FindChain(node, "pi-");
+        var flushed = TestNamespaces.Exec(node.Host, "nft", "flush", "chain", "inet", table, policyChain);
         Assert.True(flushed.ExitCode == 0, flushed.Stderr);
         Assert.Equal((false, false), await ReachXaAsync(node, fromXb));
 
@@ -143,5 +144,18 @@ public sealed class NftFailureTests
 
         Assert.True(resynced.Succeeded, resynced.Error);
         Assert.Equal((true, false), await ReachXaAsync(node, fromXb));
+    }
+
+    /// <summary>The first chain whose name starts with <paramref name="prefix"/>, and its table, from the kernel's own listing.</summary>
+    private static (string Table, string Chain) FindChain(PolicyNode node, string prefix)
+    {
+        var table = "";
+        foreach (var line in TestNamespaces.Exec(node.Host, "nft", "list", "chains", "inet").Stdout.Split('\n').Select(l => l.Trim()))
+        {
+            var words = line.Split(' ');
+            if (line.StartsWith("table inet ", StringComparison.Ordinal)) table = words[2];
+            else if (line.StartsWith("chain ", StringComparison.Ordinal) && words[1].StartsWith(prefix, StringComparison.Ordinal)) return (table, words[1]);
+        }
+        throw new InvalidOperationException($"no chain {prefix}… in the namespace's ruleset");
     }
 }
