@@ -1,0 +1,85 @@
+using CniNet.Felix.Dataplane;
+using Xunit;
+
+namespace CniNet.Tests.Integration.Felix;
+
+/// <summary>
+/// <see cref="NetlinkNft"/> against nft's own engine: the same scripts leave the same ruleset in two namespaces.
+/// </summary>
+public sealed class NetlinkNftTests
+{
+    /// <summary>Every form of the grammar at least once, including nft's implicit dependencies and merges.</summary>
+    private const string EveryForm = """
+        add table inet t
+        delete table inet t
+        add table inet t
+        add set inet t s4-a { type ipv4_addr; flags interval; }
+        add element inet t s4-a { 10.0.0.0/24, 10.1.0.5, 10.2.0.0/20 }
+        add set inet t s6-a { type ipv6_addr; flags interval; }
+        add element inet t s6-a { fd00::/64, fd01::5 }
+        add set inet t n4-a { type ipv4_addr . inet_proto . inet_service; }
+        add element inet t n4-a { 10.0.0.1 . 6 . 80, 10.0.0.2 . 17 . 53 }
+        add set inet t n6-a { type ipv6_addr . inet_proto . inet_service; }
+        add element inet t n6-a { fd00::1 . 6 . 80 }
+        add set inet t plain { type ipv4_addr; }
+        add element inet t plain { 10.9.0.1, 10.9.0.2 }
+        add map inet t to-wl { type ifname : verdict; }
+        add chain inet t filter-PREROUTING { type filter hook prerouting priority filter; policy accept; }
+        add chain inet t mangle-PREROUTING { type filter hook prerouting priority mangle; policy accept; }
+        add chain inet t raw-OUTPUT { type filter hook output priority raw; policy accept; }
+        add chain inet t filter-FORWARD { type filter hook forward priority filter; policy accept; }
+        add chain inet t filter-INPUT { type filter hook input priority filter; policy accept; }
+        add chain inet t filter-POSTROUTING { type filter hook postrouting priority filter; policy accept; }
+        add chain inet t tw-cali1
+        add chain inet t pi-x
+        add chain inet t to-wl-dispatch
+        add rule inet t filter-PREROUTING iifname "cali*" counter jump to-wl-dispatch
+        add rule inet t filter-FORWARD iifname "eth0" counter accept
+        add rule inet t to-wl-dispatch oifname vmap @to-wl
+        add rule inet t to-wl-dispatch counter drop comment "unknown workload interface"
+        add rule inet t tw-cali1 ct state established,related accept
+        add rule inet t tw-cali1 ct state invalid counter drop
+        add rule inet t tw-cali1 meta mark set meta mark & 0xfffcffff
+        add rule inet t tw-cali1 meta mark & 0x00020000 == 0 counter jump pi-x
+        add rule inet t tw-cali1 meta mark & 0x00010000 != 0 return
+        add rule inet t tw-cali1 meta mark & 0x00020000 == 0 counter drop comment "end of tier default"
+        add rule inet t pi-x meta nfproto ipv4 meta l4proto 6 ip saddr @s4-a th dport { 80, 90-100 } counter meta mark set meta mark | 0x00010000 return
+        add rule inet t pi-x meta nfproto ipv6 meta l4proto 6 ip6 saddr != @s6-a th dport 80 counter drop
+        add rule inet t pi-x meta nfproto ipv4 ip saddr { 10.0.0.0/8, 192.168.1.1 } ip daddr != 10.2.0.0/16 counter log prefix "calico-packet: "
+        add rule inet t pi-x meta nfproto ipv4 ip saddr { 0.0.0.0/1, 128.0.0.0/1 } ip daddr 10.2.0.0/20 counter accept
+        add rule inet t pi-x meta nfproto ipv4 ip daddr != { 10.0.0.0/8, 255.255.255.255 } ip saddr 0.0.0.0/0 counter accept
+        add rule inet t pi-x meta nfproto ipv6 ip6 daddr { fd00::/64, fd01::1 } ip6 saddr fd00::/56 counter drop
+        add rule inet t pi-x meta nfproto ipv4 meta l4proto 1 icmp type 8 icmp code 0 counter drop
+        add rule inet t pi-x meta nfproto ipv4 meta l4proto 1 icmp type 8 counter drop
+        add rule inet t pi-x meta nfproto ipv4 meta l4proto 1 icmp type != 8 counter drop
+        add rule inet t pi-x meta nfproto ipv4 meta l4proto 1 icmp type . icmp code != { 8 . 0 } counter drop
+        add rule inet t pi-x meta nfproto ipv6 meta l4proto 58 icmpv6 type 128 icmpv6 code 0 counter drop
+        add rule inet t pi-x meta nfproto ipv6 meta l4proto 58 icmpv6 type . icmpv6 code != { 128 . 0 } counter drop
+        add rule inet t pi-x meta l4proto != 17 th sport != { 1-5, 7 } counter drop
+        add rule inet t pi-x meta l4proto 6 th dport != 1000-2000 counter drop
+        add rule inet t pi-x meta l4proto 6 th dport 1000-2000 counter drop
+        add rule inet t pi-x meta l4proto 6 th sport 80 th dport 90 counter drop
+        add rule inet t pi-x meta l4proto 6 th dport != 22 counter drop
+        add rule inet t pi-x meta l4proto { 6, 17, 132 } th dport 53 counter drop
+        add rule inet t pi-x meta nfproto ipv4 ip saddr . meta l4proto . th dport @n4-a counter notrack meta mark set meta mark | 0x00010000 return
+        add rule inet t pi-x meta nfproto ipv4 ip saddr . meta l4proto . th dport != @n4-a counter drop
+        add rule inet t pi-x meta nfproto ipv6 ip6 daddr . meta l4proto . th sport @n6-a counter drop
+        add rule inet t pi-x meta l4proto tcp th dport 22 counter accept
+        add rule inet t pi-x ip saddr 10.0.0.0/8 meta l4proto udp th sport 53 counter accept
+        add rule inet t pi-x udp dport 4789 ip saddr != @plain counter drop
+        add rule inet t pi-x meta nfproto ipv6 ip6 saddr fd00::/64 meta l4proto 6 th dport 22 counter accept
+        add rule inet t pi-x meta nfproto ipv4 ip saddr 10.0.0.1 ip daddr 10.0.0.2 counter accept
+        add rule inet t pi-x counter meta mark set meta mark | 0x00020000 return
+        add element inet t to-wl { "cali1" : goto tw-cali1 }
+        """;
+
+    [Fact]
+    public void Every_form_of_the_grammar_loads_as_nft_loads_it()
+    {
+        using var twin = new NftTwin();
+
+        Assert.True(twin.Run(EveryForm).Succeeded);
+
+        twin.AssertSameRuleset();
+    }
+}
