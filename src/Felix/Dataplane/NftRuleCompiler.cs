@@ -287,8 +287,9 @@ internal static class NftRuleCompiler
         }
         else if (next == "{")
         {
-            var type = NftSetType.AnonymousAddresses(v6, v6 ? ProtocolIp6 : ProtocolIp, fieldId);
-            var set = new NfTablesAnonymousSet(type.Spec, type.Elements(tokens.BracedList(), leadingGap: true, tokens.Text));
+            var elements = tokens.BracedList();
+            var type = NftSetType.AnonymousAddresses(v6, v6 ? ProtocolIp6 : ProtocolIp, fieldId, NftSetType.HasIntervals(elements));
+            var set = new NfTablesAnonymousSet(type.Spec, type.Elements(elements, leadingGap: true, tokens.Text));
             rule.Add(b => b.Payload(NetworkHeader, offset, length, Reg1));
             rule.Add(b => b.Lookup(set, Reg1, inverted));
         }
@@ -328,8 +329,9 @@ internal static class NftRuleCompiler
         if (tokens.Peek() == "{")
         {
             rule.Add(b => b.Payload(TransportHeader, offset, 2, Reg1));
-            var type = NftSetType.AnonymousPorts(offset == 0 ? 1u : 2u);
-            var set = new NfTablesAnonymousSet(type.Spec, type.Elements(tokens.BracedList(), leadingGap: true, tokens.Text));
+            var elements = tokens.BracedList();
+            var type = NftSetType.AnonymousPorts(offset == 0 ? 1u : 2u, NftSetType.HasIntervals(elements));
+            var set = new NfTablesAnonymousSet(type.Spec, type.Elements(elements, leadingGap: true, tokens.Text));
             rule.Add(b => b.Lookup(set, Reg1, inverted));
             return;
         }

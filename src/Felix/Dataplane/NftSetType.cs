@@ -62,15 +62,22 @@ internal sealed record NftSetType(string Text, NftSetType.KeyKind Kind, NfTables
         };
     }
 
-    /// <summary>The anonymous interval set of one address field (<c>ip saddr { ... }</c>).</summary>
-    public static NftSetType AnonymousAddresses(bool v6, uint protocol, uint field) =>
-        new("", v6 ? KeyKind.Ipv6 : KeyKind.Ipv4, new(AnonymousFlags | NfTablesSetSpec.Interval, v6 ? Ipv6Addr : Ipv4Addr, v6 ? 16 : 4,
-            NftUserData.AnonymousPayloadIntervals(protocol, field)));
+    /// <summary>
+    /// The anonymous set of one address field (<c>ip saddr { ... }</c>): an interval set when an element is a prefix,
+    /// a plain one (as nft makes it) when every element is a single address.
+    /// </summary>
+    public static NftSetType AnonymousAddresses(bool v6, uint protocol, uint field, bool interval) =>
+        new("", v6 ? KeyKind.Ipv6 : KeyKind.Ipv4, new(AnonymousFlags | (interval ? NfTablesSetSpec.Interval : 0), v6 ? Ipv6Addr : Ipv4Addr, v6 ? 16 : 4,
+            NftUserData.AnonymousPayload(protocol, field, interval)));
 
-    /// <summary>The anonymous interval set of a transport port (<c>th dport { 80, 90-99 }</c>).</summary>
-    public static NftSetType AnonymousPorts(uint field) =>
-        new("", KeyKind.Port, new(AnonymousFlags | NfTablesSetSpec.Interval, InetService, 2,
-            NftUserData.AnonymousPayloadIntervals(TransportHeaderProtocol, field)));
+    /// <summary>The anonymous set of a transport port (<c>th dport { 80, 90-99 }</c>), an interval set when an element is a range.</summary>
+    public static NftSetType AnonymousPorts(uint field, bool interval) =>
+        new("", KeyKind.Port, new(AnonymousFlags | (interval ? NfTablesSetSpec.Interval : 0), InetService, 2,
+            NftUserData.AnonymousPayload(TransportHeaderProtocol, field, interval)));
+
+    /// <summary>Whether nft makes an anonymous set of these elements an interval set: some element is a prefix or a range.</summary>
+    public static bool HasIntervals(List<List<string>> elements) =>
+        elements.Any(e => e.Count == 1 && (e[0].Contains('/', StringComparison.Ordinal) || e[0].Contains('-', StringComparison.Ordinal)));
 
     /// <summary>The anonymous set of <c>meta l4proto { 6, 17 }</c>.</summary>
     public static NftSetType AnonymousProtocols(uint metaKey) =>
@@ -146,6 +153,8 @@ internal sealed record NftSetType(string Text, NftSetType.KeyKind Kind, NfTables
                 key[4] = NftRuleCompiler.Byte(words[2], line);
                 return key;
             }
+            case KeyKind.Port:
+                return BigEndian16(NftRuleCompiler.PortNumber(Single(words, line), line));
             default:
                 throw new NftUnsupportedException($"element '{string.Join(' ', words)}' for a set of {Kind} in: {line}");
         }

@@ -38,9 +38,11 @@ internal static class NftUserData
     public static byte[] InterfaceVerdictMap() =>
         Concat(U32(SetKeyByteOrder, HostEndian), U32(SetDataByteOrder, 0), U32(SetDataInterval, 0));
 
-    /// <summary>An anonymous interval set keyed by one header field (<c>th dport</c>, <c>ip saddr</c>).</summary>
-    public static byte[] AnonymousPayloadIntervals(uint protocol, uint field) =>
-        Concat(U32(SetKeyByteOrder, BigEndian), U32(SetMergeElements, 1), Nest(SetKeyTypeof, PayloadTypeof(protocol, field)));
+    /// <summary>An anonymous set keyed by one header field (<c>th dport</c>, <c>ip saddr</c>); intervals are merged as added.</summary>
+    public static byte[] AnonymousPayload(uint protocol, uint field, bool interval) =>
+        interval
+            ? Concat(U32(SetKeyByteOrder, BigEndian), U32(SetMergeElements, 1), Nest(SetKeyTypeof, PayloadTypeof(protocol, field)))
+            : Concat(U32(SetKeyByteOrder, BigEndian), Nest(SetKeyTypeof, PayloadTypeof(protocol, field)));
 
     /// <summary>An anonymous set of <c>meta l4proto</c> values.</summary>
     public static byte[] AnonymousMeta(uint key) =>

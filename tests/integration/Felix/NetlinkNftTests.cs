@@ -1,3 +1,5 @@
+using CniNet.Felix.Calc;
+using CniNet.Felix.Corpus;
 using CniNet.Felix.Dataplane;
 using Xunit;
 
@@ -81,5 +83,50 @@ public sealed class NetlinkNftTests
         Assert.True(twin.Run(EveryForm).Succeeded);
 
         twin.AssertSameRuleset();
+    }
+
+    [Fact]
+    public void Every_rule_form_of_the_renderers_and_each_change_to_it_load_as_nft_loads_them()
+    {
+        using var twin = new NftTwin();
+        var dataplane = new NftablesDataplane(twin, new NftDataplaneOptions { NodeName = RuleFormsCluster.NodeName });
+        var state = RuleFormsCluster.State();
+
+        Apply(dataplane, state);
+        twin.AssertSameRuleset();
+        foreach (var changed in RuleFormsCluster.Changes(state))
+        {
+            var result = Apply(dataplane, changed);
+            Assert.False(result.FullRewrite);
+            twin.AssertSameRuleset();
+        }
+        Assert.True(dataplane.Resync().Succeeded);
+        twin.AssertSameRuleset();
+    }
+
+    [Fact]
+    public void The_policy_corpus_step_by_step_on_one_dataplane_loads_as_nft_loads_it()
+    {
+        using var twin = new NftTwin();
+        var dataplane = new NftablesDataplane(twin);
+        var steps = 0;
+        foreach (var testCase in NetpolCorpus.File.Cases)
+        {
+            foreach (var state in NetpolCaseRunner.StepStates(testCase))
+            {
+                Apply(dataplane, state);
+                steps++;
+            }
+            // Every case's last step is compared; the dataplane goes on incrementally into the next case.
+            twin.AssertSameRuleset();
+        }
+        Assert.True(steps > 200, $"only {steps} steps");
+    }
+
+    private static NftApplyResult Apply(NftablesDataplane dataplane, ClusterState state)
+    {
+        var result = dataplane.Apply(state, RuleFormsCluster.Interfaces(state));
+        Assert.True(result.Succeeded, result.Error);
+        return result;
     }
 }
