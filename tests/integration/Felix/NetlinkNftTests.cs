@@ -123,6 +123,54 @@ public sealed class NetlinkNftTests
         Assert.True(steps > 200, $"only {steps} steps");
     }
 
+    [Fact]
+    public async Task Through_netlink_batches_an_allowed_connection_connects_and_a_denied_one_does_not()
+    {
+        using var node = PolicyNode.WithNetlinkNft();
+        var fromB = NftFailureTests.OnlyFrom("pod == 'b'");
+        Assert.True(node.Dataplane.Apply(fromB, node.Endpoints(fromB)).Succeeded);
+
+        Assert.Equal((true, false), await NftFailureTests.ReachXaAsync(node, fromB));
+
+        // An incremental batch (one policy chain flushed and rewritten) turns the verdicts round.
+        var fromYa = NftFailureTests.OnlyFrom("projectcalico.org/namespace == 'y'");
+        var changed = node.Dataplane.Apply(fromYa, node.Endpoints(fromYa));
+        Assert.True(changed.Succeeded && !changed.FullRewrite, changed.Error);
+
+        Assert.Equal((false, true), await NftFailureTests.ReachXaAsync(node, fromYa));
+    }
+
+    [Fact]
+    public async Task A_batch_the_kernel_refuses_names_the_line_and_errno_and_leaves_the_ruleset_in_force()
+    {
+        using var node = PolicyNode.WithNetlinkNft();
+        var state = NftFailureTests.OnlyFrom("pod == 'b'");
+        Assert.True(node.Dataplane.Apply(state, node.Endpoints(state)).Succeeded);
+        var before = Linux.TestNamespaces.Exec(node.Host, "nft", "list", "ruleset").Stdout;
+
+        var run = node.Nft.Run("add chain inet calico new-chain\nadd rule inet calico new-chain counter accept\n" +
+            "flush chain inet calico filter-PREROUTING\nadd rule inet calico new-chain counter jump missing-chain\n");
+
+        Assert.False(run.Succeeded);
+        Assert.Contains("line 4: add rule inet calico new-chain counter jump missing-chain", run.Error);
+        Assert.Contains("ENOENT", run.Error);
+        Assert.Equal(before, Linux.TestNamespaces.Exec(node.Host, "nft", "list", "ruleset").Stdout);
+        Assert.Equal((true, false), await NftFailureTests.ReachXaAsync(node, state));
+    }
+
+    [Fact]
+    public void Text_outside_the_grammar_is_refused_with_the_text_and_nothing_is_sent()
+    {
+        using var node = PolicyNode.WithNetlinkNft();
+
+        var run = node.Nft.Run("add table inet calico\nadd chain inet calico c\nadd rule inet calico c tcp flags syn counter drop\n");
+
+        Assert.False(run.Succeeded);
+        Assert.Contains("line 3", run.Error);
+        Assert.Contains("tcp flags syn counter drop", run.Error);
+        Assert.DoesNotContain("calico", Linux.TestNamespaces.Exec(node.Host, "nft", "list", "tables").Stdout);
+    }
+
     private static NftApplyResult Apply(NftablesDataplane dataplane, ClusterState state)
     {
         var result = dataplane.Apply(state, RuleFormsCluster.Interfaces(state));
