@@ -33,9 +33,6 @@ public sealed class NfTablesBatch : IDisposable
     /// <summary>What the next messages are written for (e.g. a line number); reported with their failures.</summary>
     public int Origin { get; set; }
 
-    /// <summary>Messages written, delimiters included.</summary>
-    public int Messages => _origins.Count;
-
     /// <summary>Creates the table, or leaves an existing one as it is.</summary>
     public void AddTable(string table)
     {

@@ -47,7 +47,7 @@ internal sealed class NftTokens
 
     public bool AtEnd => _next >= _words.Count;
 
-    public string? Peek(int ahead = 0) => _next + ahead < _words.Count ? _words[_next + ahead] : null;
+    public string? Peek() => _next < _words.Count ? _words[_next] : null;
 
     public string Next() => _next < _words.Count ? _words[_next++] : throw Unsupported("more words");
 

@@ -27,7 +27,7 @@ internal static class NftUserData
     private const uint MetaExpression = 9;
     private const uint ConcatExpression = 13;
 
-    /// <summary>A named set declared by type: only the key's byte order (none for a concatenation) and nft's typeof marker for concatenations.</summary>
+    /// <summary>A named set declared by a single type: only the key's byte order.</summary>
     public static byte[] NamedSet(uint keyByteOrder) => Concat(U32(SetKeyByteOrder, keyByteOrder));
 
     /// <summary>A named concatenation (<c>ipv4_addr . inet_proto . inet_service</c>), as nft 1.0 writes it.</summary>
