@@ -17,15 +17,21 @@ public sealed class NfTablesBatch : IDisposable
     // A nested attribute's length is 16 bits: element lists are cut into messages well below it.
     private const int ElementListLimit = 48 * 1024;
 
-    private readonly NetlinkMessageWriter _writer = new(64 * 1024);
+    private readonly NetlinkMessageWriter _writer;
     private readonly List<int> _origins = [];
     private readonly byte _family;
     private uint _setId;
     private bool _sealed;
 
-    public NfTablesBatch(byte family = Inet)
+    /// <param name="family">The tables' family.</param>
+    /// <param name="capacity">
+    /// The bytes expected (a full program is some 100 MB): sized once rather than grown by doubling, each step a fresh
+    /// zeroed array and a copy.
+    /// </param>
+    public NfTablesBatch(byte family = Inet, int capacity = 64 * 1024)
     {
         _family = family;
+        _writer = new NetlinkMessageWriter(capacity);
         Message(Uapi.NFNL_MSG_BATCH_BEGIN, 0, Uapi.AF_UNSPEC, Uapi.NFNL_SUBSYS_NFTABLES);
         _origins[0] = -1;
     }

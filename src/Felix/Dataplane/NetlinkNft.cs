@@ -15,7 +15,8 @@ public sealed class NetlinkNft(NfTablesSocket socket) : INftExecutor
 
     public NftRun Run(string script)
     {
-        using var batch = new NfTablesBatch();
+        // A rule's messages take about twice its text's length in bytes.
+        using var batch = new NfTablesBatch(capacity: (int)Math.Min(int.MaxValue / 2, Math.Max(64 * 1024, 2L * script.Length)));
         try
         {
             _compiler.Compile(script, batch);
