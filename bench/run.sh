@@ -4,7 +4,7 @@
 #   ipam-scale [--nodes N] [--pods-per-node N] [--workers N] [--at-once N]
 #   cni-latency [--pairs N]          (root; our AOT plugins against Debian's ptp + host-local)
 #   etcd-contention [--nodes N] [--pods-per-node N] [--rounds N]   (starts a private etcd on loopback: /usr/bin/etcd)
-#   felix-update [--endpoints N] [--rules N] [--rounds N] [--executor library|process] [--ipv6 on|off]   (root; the nftables dataplane in a node namespace)
+#   felix-update [--endpoints N] [--rules N] [--rounds N] [--executor netlink|library|process] [--ipv6 on|off]   (root; the nftables dataplane in a node namespace)
 #   bgp-convergence [--prefixes N]   (root; BIRD 2 in network namespaces on a bridge)
 set -euo pipefail
 cd "$(dirname "$0")/.."

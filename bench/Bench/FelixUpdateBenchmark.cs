@@ -15,8 +15,9 @@ namespace CniNet.Bench;
 /// allowing one TCP port from one of 100 shared selectors. Measured from the new cluster state to <c>nft -f -</c>
 /// having committed (render, diff, transaction): one policy rule changed, one endpoint added, one selector membership
 /// change (a remote pod relabelled), and the initial program of the whole table. The datastore watch in front of this
-/// is not part of it yet. <c>--executor library</c> (the default, as <c>cninet-node --felix</c> does) runs the text
-/// through libnftables in this process; <c>--executor process</c> runs <c>nft -f -</c> per batch. <c>--ipv6 off</c> writes the
+/// is not part of it yet. <c>--executor netlink</c> (the default, as <c>cninet-node --felix</c> does) compiles the text
+/// into nf_tables netlink batches in this process (<see cref="NetlinkNft"/>); <c>--executor library</c> runs it through
+/// libnftables in this process; <c>--executor process</c> runs <c>nft -f -</c> per batch. <c>--ipv6 off</c> writes the
 /// IPv4 rules only (Felix's <c>IPv6Support</c>).
 /// </summary>
 internal static class FelixUpdateBenchmark
@@ -28,8 +29,8 @@ internal static class FelixUpdateBenchmark
         var endpoints = options.Int("endpoints", 1000);
         var rules = options.Int("rules", 10);
         var rounds = options.Int("rounds", 20);
-        var executor = options.String("executor", "library");
-        if (executor is not ("process" or "library")) throw new ArgumentException($"--executor {executor}: process or library");
+        var executor = options.String("executor", "netlink");
+        if (executor is not ("process" or "library" or "netlink")) throw new ArgumentException($"--executor {executor}: netlink, library or process");
         var ipv6 = options.String("ipv6", "on") switch
         {
             "on" => true,
@@ -40,8 +41,11 @@ internal static class FelixUpdateBenchmark
         using var namespaces = new BenchNamespaces();
         var node = namespaces.Node();
         using var session = executor == "library" ? NftablesSession.Open(node) : null;
+        using var socket = executor == "netlink" ? NfTablesSocket.Open(node) : null;
         // A full program of 10,000 endpoints outlasts the dataplane's 30 s default on a busy 2-core machine.
-        INftExecutor nft = session is null ? new NftCommand(node, timeout: TimeSpan.FromMinutes(10)) : new InProcessNft(session);
+        INftExecutor nft = session is not null ? new InProcessNft(session)
+            : socket is not null ? new NetlinkNft(socket)
+            : new NftCommand(node, timeout: TimeSpan.FromMinutes(10));
         var timed = new TimedNft(nft);
         Console.WriteLine($"felix-update: {endpoints} endpoints x {rules} rules, {Selectors} shared selectors, {rounds} rounds per change, nft {executor}, ipv6 {(ipv6 ? "on" : "off")}");
 

@@ -70,15 +70,17 @@ if (bgp)
 }
 FelixAgent? felixAgent = null;
 OverlayAgent? overlayAgent = null;
-using var nft = felix ? NftablesSession.Open() : null;
-// The overlay runs beside the policy loop, on its own netlink socket and nft context (neither is shared between threads).
-using var overlayNft = felix ? NftablesSession.Open() : null;
+// nf_tables batches written by this process (NetlinkNft), not through nft's engine: a policy change costs the kernel's
+// commit, not nft's parse, evaluation and listing of the table into its cache.
+using var nft = felix ? NfTablesSocket.Open() : null;
+// The overlay runs beside the policy loop, on its own netlink sockets (none is shared between threads).
+using var overlayNft = felix ? NfTablesSocket.Open() : null;
 using var overlayNetlink = felix ? Rtnetlink.Open() : null;
 if (nft is not null)
 {
-    felixAgent = FelixAgent.Start(nodename, stores.Open(DatastoreConfig.FromEnvironment()), new InProcessNft(nft),
+    felixAgent = FelixAgent.Start(nodename, stores.Open(DatastoreConfig.FromEnvironment()), new NetlinkNft(nft),
         new FelixAgentOptions { Log = line => Console.Out.WriteLine(line) });
-    overlayAgent = OverlayAgent.Start(nodename, stores.Open(DatastoreConfig.FromEnvironment()), overlayNetlink!, new InProcessNft(overlayNft!),
+    overlayAgent = OverlayAgent.Start(nodename, stores.Open(DatastoreConfig.FromEnvironment()), overlayNetlink!, new NetlinkNft(overlayNft!),
         TimeSpan.FromSeconds(90), line => Console.Out.WriteLine(line));
     Console.Out.WriteLine($"cninet-node: Felix for node {nodename}, with its VXLAN overlay");
     var agent = felixAgent;

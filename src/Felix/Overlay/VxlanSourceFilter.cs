@@ -18,23 +18,25 @@ internal sealed class VxlanSourceFilter(INftExecutor nft)
 
     public void Apply(IReadOnlyCollection<IPAddress> knownNodes, ushort port)
     {
-        var elements = knownNodes.Count == 0 ? "" : $" elements = {{ {string.Join(", ", knownNodes.Select(a => a.ToString()).Order(StringComparer.Ordinal))} }};";
-        var script = new StringBuilder()
-            .Append(Reset)
-            .Append($"table inet {Table} {{\n")
-            .Append($"  set all-vxlan-net {{ type ipv4_addr;{elements} }}\n")
-            .Append("  chain input {\n")
-            .Append("    type filter hook input priority filter; policy accept;\n")
-            .Append($"    udp dport {port} ip saddr != @all-vxlan-net counter drop\n")
-            .Append("  }\n}\n")
-            .ToString();
-        Run(script);
+        var t = $"inet {Table}";
+        var script = new StringBuilder(Reset)
+            .Append($"add table {t}\n")
+            .Append($"add set {t} all-vxlan-net {{ type ipv4_addr; }}\n");
+        if (knownNodes.Count > 0)
+            script.Append($"add element {t} all-vxlan-net {{ {string.Join(", ", knownNodes.Select(a => a.ToString()).Order(StringComparer.Ordinal))} }}\n");
+        script
+            .Append($"add chain {t} input {{ type filter hook input priority filter; policy accept; }}\n")
+            .Append($"add rule {t} input udp dport {port} ip saddr != @all-vxlan-net counter drop\n");
+        Run(script.ToString());
     }
 
     public void Remove() => Run(Reset);
 
-    /// <summary>Creating the table first makes the delete succeed whether or not it was there.</summary>
-    private static string Reset => $"table inet {Table} {{}}\ndelete table inet {Table}\n";
+    /// <summary>
+    /// Creating the table first makes the delete succeed whether or not it was there. Flat commands, as the policy
+    /// dataplane writes them, so that every executor (nft's text or <see cref="NetlinkNft"/>) takes the script.
+    /// </summary>
+    private static string Reset => $"add table inet {Table}\ndelete table inet {Table}\n";
 
     private void Run(string script)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 
@@ -61,6 +62,23 @@ internal sealed class NetlinkMessageWriter : IDisposable
 
     public void AttributeUInt32(ushort type, uint value) => HostOrder.WriteUInt32(AttributeValue(type, 4), value);
 
+    /// <summary>A __be32, as every nf_tables integer attribute is.</summary>
+    public void AttributeBigEndianUInt32(ushort type, uint value) => BinaryPrimitives.WriteUInt32BigEndian(AttributeValue(type, 4), value);
+
+    /// <summary>Bytes written elsewhere (a cached run of attributes), padded to 4 bytes; returns where they start.</summary>
+    public int AppendBytes(ReadOnlySpan<byte> bytes)
+    {
+        var start = _length;
+        bytes.CopyTo(Append(bytes.Length));
+        return start;
+    }
+
+    /// <summary>The bytes from <paramref name="start"/> on, to patch something written earlier in place.</summary>
+    public Span<byte> Since(int start) => _buffer.AsSpan(start, _length - start);
+
+    /// <summary>Bytes written so far (the offset the next attribute will start at).</summary>
+    public int Length => _length;
+
     /// <summary>A NUL-terminated UTF-8 string, as NLA_STRING and NLA_NUL_STRING policies both accept.</summary>
     public void AttributeString(ushort type, string value)
     {
@@ -80,10 +98,16 @@ internal sealed class NetlinkMessageWriter : IDisposable
     /// NLA_F_NESTED is left clear, as iproute2 does: rtnetlink parses its nests (IFLA_LINKINFO, IFLA_INFO_DATA)
     /// leniently, and VETH_INFO_PEER is not a plain nest at all but an ifinfomsg followed by attributes.
     /// </remarks>
-    public int BeginNested(ushort type)
+    public int BeginNested(ushort type) => BeginNested(type, flagged: false);
+
+    /// <summary>
+    /// Opens a nested attribute, with NLA_F_NESTED when <paramref name="flagged"/>: nf_tables' parsers accept nests either
+    /// way, and nft (libnftnl) flags them, so its messages and ours read the same in a trace.
+    /// </summary>
+    public int BeginNested(ushort type, bool flagged)
     {
         var start = _length;
-        HostOrder.WriteUInt16(Append(Uapi.NLA_HDRLEN)[2..], type);
+        HostOrder.WriteUInt16(Append(Uapi.NLA_HDRLEN)[2..], flagged ? (ushort)(type | Uapi.NLA_F_NESTED) : type);
         return start;
     }
 

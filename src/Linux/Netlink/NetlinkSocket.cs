@@ -26,6 +26,7 @@ internal sealed class NetlinkSocket : IDisposable
     private readonly NetlinkMessageWriter _writer = new();
     private byte[] _receive = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
     private uint _sequence;
+    private int _sendBufferSize;
 
     private NetlinkSocket(SafeFdHandle fd) => _fd = fd;
 
@@ -127,6 +128,40 @@ internal sealed class NetlinkSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends an nfnetlink batch (BATCH_BEGIN, messages, BATCH_END) as one datagram and reports every message the kernel
+    /// refused. The kernel handles the whole batch, commit or abort included, inside the send, so every answer is
+    /// queued when it returns: they are read without waiting until none is left, as nft does. Messages carry no
+    /// NLM_F_ACK, so a batch of 100,000 rules queues no acks, only errors; nothing back means it was committed.
+    /// </summary>
+    /// <param name="failed">Called with the sequence number of each refused message (a failed commit answers on BATCH_BEGIN's).</param>
+    public unsafe void SendBatch(ReadOnlySpan<byte> batch, Action<uint, Errno, string?> failed, string operation)
+    {
+        // One datagram must carry the whole batch; the default send buffer (212992 bytes) holds about 1,000 rules.
+        var size = batch.Length + 4096;
+        if (size > _sendBufferSize)
+        {
+            if (Interop.Libc.SetSockOpt(_fd, Interop.Libc.SOL_SOCKET, Interop.Libc.SO_SNDBUFFORCE, &size, sizeof(int)) != 0)
+                throw LinuxException.FromLastError("setsockopt SO_SNDBUFFORCE", operation);
+            _sendBufferSize = size;
+        }
+        Send(batch, operation);
+        while (TryReceiveQueued(operation, out var overrun) is { } datagram)
+        {
+            // Only answers to this batch come here, and only errors are sent: losing some means it failed.
+            if (overrun) failed(0, Errno.ENOBUFS, "answers to the batch overflowed the receive buffer");
+            var reader = new NetlinkMessageReader(datagram.Span);
+            NetlinkReadStatus status;
+            while ((status = reader.Next(out var reply, out var body)) == NetlinkReadStatus.Item)
+            {
+                if (reply.Type != Uapi.NLMSG_ERROR) continue;
+                if (!NetlinkError.TryParse(reply, body, out var error, out var kernelMessage)) throw Malformed(operation);
+                if (error != 0) failed(reply.Sequence, error, kernelMessage);
+            }
+            if (status == NetlinkReadStatus.Malformed) throw Malformed(operation);
+        }
+    }
+
     /// <summary>Sends the begun request and returns its one reply of <paramref name="replyType"/>, or null on <paramref name="absent"/>.</summary>
     public T? Get<T>(ushort replyType, ReplyParser<T> parse, string operation, Func<string> target, Errno absent)
         where T : class
@@ -208,6 +243,38 @@ internal sealed class NetlinkSocket : IDisposable
             while (sent < 0 && Marshal.GetLastPInvokeError() == (int)Errno.EINTR);
         }
         if (sent < 0) throw LinuxException.FromLastError("sendto", operation);
+    }
+
+    /// <summary>
+    /// The next datagram already queued, or null when none is. More answers than the receive buffer holds are
+    /// dropped by the kernel, which the next read reports once (ENOBUFS): <paramref name="overrun"/>, with an empty datagram.
+    /// </summary>
+    private unsafe ReadOnlyMemory<byte>? TryReceiveQueued(string operation, out bool overrun)
+    {
+        overrun = false;
+        Interop.Libc.SockAddrNetlink sender;
+        nint received;
+        fixed (byte* buffer = _receive)
+        {
+            int senderLength;
+            do
+            {
+                senderLength = sizeof(Interop.Libc.SockAddrNetlink);
+                received = Interop.Libc.RecvFrom(
+                    _fd, buffer, (nuint)_receive.Length, Interop.Libc.MSG_TRUNC | Interop.Libc.MSG_DONTWAIT, &sender, &senderLength);
+            }
+            while (received < 0 && Marshal.GetLastPInvokeError() == (int)Errno.EINTR);
+        }
+        if (received < 0)
+        {
+            var errno = (Errno)Marshal.GetLastPInvokeError();
+            if (errno == Errno.EAGAIN) return null;
+            overrun = errno == Errno.ENOBUFS;
+            if (overrun) return ReadOnlyMemory<byte>.Empty;
+            throw new LinuxException(errno, "recvfrom", operation);
+        }
+        if (received > _receive.Length) throw new LinuxException(Errno.EMSGSIZE, operation, "reply", $"a {received}-byte datagram");
+        return sender.PortId == 0 ? _receive.AsMemory(0, (int)received) : ReadOnlyMemory<byte>.Empty;
     }
 
     /// <summary>The next datagram from the kernel; datagrams from other sockets come back empty.</summary>

@@ -112,4 +112,103 @@ internal static class Uapi
     public const byte AF_INET = 2;
     public const byte AF_BRIDGE = 7;
     public const byte AF_INET6 = 10;
+
+    // linux/netfilter/nfnetlink.h: struct nfgenmsg { u8 nfgen_family; u8 version; __be16 res_id; }, and the batch
+    // delimiters, whose res_id names the subsystem the batch is for.
+    public const int NFGENMSG_LEN = 4;
+    public const byte NFNETLINK_V0 = 0;
+    public const ushort NFNL_MSG_BATCH_BEGIN = 0x10;
+    public const ushort NFNL_MSG_BATCH_END = 0x11;
+    public const ushort NFNL_SUBSYS_NFTABLES = 10;
+
+    // linux/netfilter/nf_tables.h message types (subsystem << 8 | type). NLM_F_APPEND adds a rule at the chain's end.
+    public const ushort NFT_MSG_NEWTABLE = 0;
+    public const ushort NFT_MSG_DELTABLE = 2;
+    public const ushort NFT_MSG_NEWCHAIN = 3;
+    public const ushort NFT_MSG_DELCHAIN = 5;
+    public const ushort NFT_MSG_NEWRULE = 6;
+    public const ushort NFT_MSG_DELRULE = 8;
+    public const ushort NFT_MSG_NEWSET = 9;
+    public const ushort NFT_MSG_DELSET = 11;
+    public const ushort NFT_MSG_NEWSETELEM = 12;
+    public const ushort NFT_MSG_DELSETELEM = 14;
+    public const ushort NLM_F_APPEND = 0x800;
+    public const ushort NLA_F_NESTED = 0x8000;
+
+    // Every nf_tables integer attribute is big-endian (__be32); register contents keep the byte order of what they hold.
+    public const ushort NFTA_TABLE_NAME = 1;
+    public const ushort NFTA_TABLE_FLAGS = 2;
+    public const ushort NFTA_CHAIN_TABLE = 1;
+    public const ushort NFTA_CHAIN_NAME = 3;
+    public const ushort NFTA_CHAIN_HOOK = 4;
+    public const ushort NFTA_CHAIN_POLICY = 5;
+    public const ushort NFTA_CHAIN_TYPE = 7;
+    public const ushort NFTA_HOOK_HOOKNUM = 1;
+    public const ushort NFTA_HOOK_PRIORITY = 2;
+    public const ushort NFTA_RULE_TABLE = 1;
+    public const ushort NFTA_RULE_CHAIN = 2;
+    public const ushort NFTA_RULE_EXPRESSIONS = 4;
+    public const ushort NFTA_RULE_USERDATA = 7;
+    public const ushort NFTA_LIST_ELEM = 1;
+    public const ushort NFTA_EXPR_NAME = 1;
+    public const ushort NFTA_EXPR_DATA = 2;
+    public const ushort NFTA_SET_TABLE = 1;
+    public const ushort NFTA_SET_NAME = 2;
+    public const ushort NFTA_SET_FLAGS = 3;
+    public const ushort NFTA_SET_KEY_TYPE = 4;
+    public const ushort NFTA_SET_KEY_LEN = 5;
+    public const ushort NFTA_SET_DATA_TYPE = 6;
+    public const ushort NFTA_SET_DATA_LEN = 7;
+    public const ushort NFTA_SET_DESC = 9;
+    public const ushort NFTA_SET_ID = 10;
+    public const ushort NFTA_SET_USERDATA = 13;
+    public const ushort NFTA_SET_DESC_SIZE = 1;
+    public const ushort NFTA_SET_ELEM_LIST_TABLE = 1;
+    public const ushort NFTA_SET_ELEM_LIST_SET = 2;
+    public const ushort NFTA_SET_ELEM_LIST_ELEMENTS = 3;
+    public const ushort NFTA_SET_ELEM_LIST_SET_ID = 4;
+    public const ushort NFTA_SET_ELEM_KEY = 1;
+    public const ushort NFTA_SET_ELEM_DATA = 2;
+    public const ushort NFTA_SET_ELEM_FLAGS = 3;
+    public const ushort NFTA_SET_ELEM_USERDATA = 6;
+    public const uint NFT_SET_ELEM_INTERVAL_END = 1;
+    public const ushort NFTA_DATA_VALUE = 1;
+    public const ushort NFTA_DATA_VERDICT = 2;
+    public const ushort NFTA_VERDICT_CODE = 1;
+    public const ushort NFTA_VERDICT_CHAIN = 2;
+    public const uint NFT_DATA_VERDICT = 0xffffff00;
+
+    // Expression attributes, per expression (linux/netfilter/nf_tables.h).
+    public const ushort NFTA_META_DREG = 1;
+    public const ushort NFTA_META_KEY = 2;
+    public const ushort NFTA_META_SREG = 3;
+    public const ushort NFTA_CMP_SREG = 1;
+    public const ushort NFTA_CMP_OP = 2;
+    public const ushort NFTA_CMP_DATA = 3;
+    public const ushort NFTA_PAYLOAD_DREG = 1;
+    public const ushort NFTA_PAYLOAD_BASE = 2;
+    public const ushort NFTA_PAYLOAD_OFFSET = 3;
+    public const ushort NFTA_PAYLOAD_LEN = 4;
+    public const ushort NFTA_LOOKUP_SET = 1;
+    public const ushort NFTA_LOOKUP_SREG = 2;
+    public const ushort NFTA_LOOKUP_DREG = 3;
+    public const ushort NFTA_LOOKUP_SET_ID = 4;
+    public const ushort NFTA_LOOKUP_FLAGS = 5;
+    public const uint NFT_LOOKUP_F_INV = 1;
+    public const ushort NFTA_IMMEDIATE_DREG = 1;
+    public const ushort NFTA_IMMEDIATE_DATA = 2;
+    public const ushort NFTA_BITWISE_SREG = 1;
+    public const ushort NFTA_BITWISE_DREG = 2;
+    public const ushort NFTA_BITWISE_LEN = 3;
+    public const ushort NFTA_BITWISE_MASK = 4;
+    public const ushort NFTA_BITWISE_XOR = 5;
+    public const ushort NFTA_BITWISE_OP = 6;
+    public const uint NFT_BITWISE_BOOL = 0;
+    public const ushort NFTA_CT_DREG = 1;
+    public const ushort NFTA_CT_KEY = 2;
+    public const ushort NFTA_LOG_PREFIX = 2;
+    public const ushort NFTA_RANGE_SREG = 1;
+    public const ushort NFTA_RANGE_OP = 2;
+    public const ushort NFTA_RANGE_FROM_DATA = 3;
+    public const ushort NFTA_RANGE_TO_DATA = 4;
 }

@@ -12,7 +12,7 @@ namespace CniNet.Tests.Integration.Felix;
 /// A node for real-traffic policy tests: a network namespace built by scripts/node-netns.sh (forwarding, an uplink so
 /// proxy ARP answers), pods wired into it as Calico's CNI wires them (host interfaces <c>cali&lt;11 hex&gt;</c>), and
 /// the nftables dataplane applying rulesets inside the node namespace, through <c>nft -f -</c> processes or, when
-/// asked, libnftables in this process. Pods are made on first use and kept; every namespace is deleted and every
+/// asked, libnftables in this process or <see cref="NetlinkNft"/>'s own netlink batches. Pods are made on first use and kept; every namespace is deleted and every
 /// listener closed on dispose, whatever the tests did.
 /// </summary>
 public sealed class PolicyNode : IDisposable
@@ -25,14 +25,14 @@ public sealed class PolicyNode : IDisposable
     private readonly TestNamespaces _namespaces = new();
     private readonly Dictionary<string, PolicyPod> _pods = new(StringComparer.Ordinal);
 
-    private readonly NftablesSession? _session;
+    private readonly IDisposable? _nftHandle;
 
     public PolicyNode()
-        : this(inProcessNft: false)
+        : this(Executor.Process)
     {
     }
 
-    private PolicyNode(bool inProcessNft, NftDataplaneOptions? options = null)
+    private PolicyNode(Executor executor, NftDataplaneOptions? options = null)
     {
         try
         {
@@ -41,8 +41,22 @@ public sealed class PolicyNode : IDisposable
                 Path.Combine(OutBin.RepositoryRoot, "scripts", "node-netns.sh"), TestNamespaces.NameOf(Host), NodeAddress);
             if (setup.ExitCode != 0) throw new InvalidOperationException($"node-netns.sh failed: {setup.Stderr}");
             HostNetlink = _namespaces.Netlink(Host);
-            if (inProcessNft) _session = NftablesSession.Open(Host);
-            Nft = _session is null ? new NftCommand(Host) : new InProcessNft(_session);
+            switch (executor)
+            {
+                case Executor.Library:
+                    var session = NftablesSession.Open(Host);
+                    _nftHandle = session;
+                    Nft = new InProcessNft(session);
+                    break;
+                case Executor.Netlink:
+                    var socket = NfTablesSocket.Open(Host);
+                    _nftHandle = socket;
+                    Nft = new NetlinkNft(socket);
+                    break;
+                default:
+                    Nft = new NftCommand(Host);
+                    break;
+            }
             Dataplane = new NftablesDataplane(Nft, options);
         }
         catch
@@ -53,7 +67,10 @@ public sealed class PolicyNode : IDisposable
     }
 
     /// <summary>A node whose dataplane runs libnftables in this process instead of nft processes.</summary>
-    public static PolicyNode WithInProcessNft(NftDataplaneOptions? options = null) => new(inProcessNft: true, options);
+    public static PolicyNode WithInProcessNft(NftDataplaneOptions? options = null) => new(Executor.Library, options);
+
+    /// <summary>A node whose dataplane writes nf_tables netlink batches itself (<see cref="NetlinkNft"/>).</summary>
+    public static PolicyNode WithNetlinkNft(NftDataplaneOptions? options = null) => new(Executor.Netlink, options);
 
     public NetworkNamespace Host { get; }
 
@@ -113,7 +130,14 @@ public sealed class PolicyNode : IDisposable
     public void Dispose()
     {
         foreach (var pod in _pods.Values) pod.Dispose();
-        _session?.Dispose();
+        _nftHandle?.Dispose();
         _namespaces.Dispose();
+    }
+
+    private enum Executor
+    {
+        Process,
+        Library,
+        Netlink,
     }
 }

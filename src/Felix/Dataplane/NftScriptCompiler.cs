@@ -1,0 +1,211 @@
+using System.Globalization;
+using CniNet.Linux;
+
+namespace CniNet.Felix.Dataplane;
+
+/// <summary>
+/// Turns the text of one transaction, as <see cref="NftTransaction"/> and the VXLAN filter write it (flat commands,
+/// one per line, on <c>inet</c> tables), into the messages of one nf_tables batch. It remembers each named set's and
+/// map's declared type across transactions (an element added later needs its key type and nothing in its line says
+/// it), taking in a transaction's declarations only once the kernel committed it. Compiled rules are kept by their
+/// text: thousands of endpoint chains repeat the same few rules. Not thread-safe.
+/// </summary>
+internal sealed class NftScriptCompiler
+{
+    // Enough for the distinct rule texts of a large node (10,000 endpoints x their policies' rules); past it the cache
+    // starts again rather than grow with every policy ever seen.
+    private const int RuleCacheLimit = 250_000;
+
+    private readonly Dictionary<(string Table, string Name), NftSetType> _sets = [];
+    private readonly Dictionary<string, NfTablesRule> _rules = new(StringComparer.Ordinal);
+    private Dictionary<(string Table, string Name), NftSetType?> _changes = [];
+    private HashSet<string> _deletedTables = new(StringComparer.Ordinal);
+    private string _lastTable = "";
+
+    /// <summary>Writes the script's commands into <paramref name="batch"/>, each under its line number as origin.</summary>
+    /// <exception cref="NftUnsupportedException">A line outside the grammar; the message names the line.</exception>
+    public void Compile(string script, NfTablesBatch batch)
+    {
+        _changes = [];
+        _deletedTables = new HashSet<string>(StringComparer.Ordinal);
+        var number = 0;
+        // Lines as spans: a full program is some 360,000 rule lines and 50 MB of text, not worth copying twice.
+        foreach (var raw in script.AsSpan().EnumerateLines())
+        {
+            number++;
+            var line = raw.Trim();
+            if (line.IsEmpty || line[0] == '#') continue;
+            batch.Origin = number;
+            try
+            {
+                if (!TryAddRule(line, batch)) Command(line.ToString(), batch);
+            }
+            catch (NftUnsupportedException e)
+            {
+                throw new NftUnsupportedException($"line {number}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>The kernel committed the last compiled script: its declarations and deletions now hold.</summary>
+    public void Committed()
+    {
+        foreach (var table in _deletedTables)
+        {
+            foreach (var key in _sets.Keys.Where(k => k.Table == table).ToList()) _sets.Remove(key);
+        }
+        foreach (var (key, type) in _changes)
+        {
+            if (type is null) _sets.Remove(key);
+            else _sets[key] = type;
+        }
+        _changes = [];
+        _deletedTables.Clear();
+    }
+
+    private void Command(string line, NfTablesBatch batch)
+    {
+        // "VERB OBJECT inet TABLE NAME REST": the renderers separate these by single spaces.
+        var parts = line.Split(' ', 6);
+        if (parts.Length < 4 || parts[2] != "inet") throw new NftUnsupportedException($"command outside the grammar: {line}");
+        var (verb, what, table) = (parts[0], parts[1], parts[3]);
+        var name = parts.Length > 4 ? parts[4] : null;
+        var rest = parts.Length > 5 ? parts[5] : "";
+        switch (verb, what)
+        {
+            case ("add", "table") when name is null:
+                batch.AddTable(table);
+                return;
+            case ("delete", "table") when name is null:
+                batch.DeleteTable(table);
+                foreach (var key in _changes.Keys.Where(k => k.Table == table).ToList()) _changes.Remove(key);
+                _deletedTables.Add(table);
+                return;
+            case ("add", "set" or "map") when name is not null:
+            {
+                var type = NftSetType.Declared(Braced(rest, line));
+                if ((what == "map") != type.IsMap) throw new NftUnsupportedException($"{what} with a {(type.IsMap ? "map" : "set")} type: {line}");
+                if (SetType(table, name) is { } existing && existing.Text != type.Text)
+                    throw new NftUnsupportedException($"{what} {name} redeclared with another type: {line}");
+                batch.AddSet(table, name, type.Spec);
+                _changes[(table, name)] = type;
+                return;
+            }
+            case ("delete", "set" or "map") when name is not null && rest.Length == 0:
+                batch.DeleteSet(table, name);
+                _changes[(table, name)] = null;
+                return;
+            case ("add" or "delete", "element") when name is not null:
+            {
+                var type = SetType(table, name) ?? throw new NftUnsupportedException($"set {name} was not declared through this executor: {line}");
+                var tokens = new NftTokens(rest);
+                var elements = type.Elements(tokens.BracedList(), leadingGap: verb == "add", line);
+                if (!tokens.AtEnd) throw tokens.Unsupported("the end of the element list");
+                if (verb == "add") batch.AddElements(table, name, elements);
+                else batch.DeleteElements(table, name, elements);
+                return;
+            }
+            case ("add", "chain") when name is not null:
+                batch.AddChain(table, name, rest.Length == 0 ? null : Hook(rest, line));
+                return;
+            case ("flush", "chain") when name is not null && rest.Length == 0:
+                batch.FlushChain(table, name);
+                return;
+            case ("delete", "chain") when name is not null && rest.Length == 0:
+                batch.DeleteChain(table, name);
+                return;
+            default:
+                throw new NftUnsupportedException($"command outside the grammar: {line}");
+        }
+    }
+
+    /// <summary>
+    /// The common line, <c>add rule inet TABLE CHAIN RULE</c>, without allocating the rule's text when it was compiled
+    /// before; false for any other line.
+    /// </summary>
+    private bool TryAddRule(ReadOnlySpan<char> line, NfTablesBatch batch)
+    {
+        const string prefix = "add rule inet ";
+        if (!line.StartsWith(prefix, StringComparison.Ordinal)) return false;
+        var rest = line[prefix.Length..];
+        var tableEnd = rest.IndexOf(' ');
+        if (tableEnd <= 0) return false;
+        var afterTable = rest[(tableEnd + 1)..];
+        var chainEnd = afterTable.IndexOf(' ');
+        if (chainEnd <= 0) return false;
+        var text = afterTable[(chainEnd + 1)..];
+        if (!text.SequenceEqual(text.Trim()) || text.IsEmpty) return false;
+        var table = rest[..tableEnd];
+        if (!table.SequenceEqual(_lastTable)) _lastTable = table.ToString();
+        var rules = _rules.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!rules.TryGetValue(text, out var rule))
+        {
+            var key = text.ToString();
+            rule = NftRuleCompiler.Compile(key);
+            if (_rules.Count >= RuleCacheLimit) _rules.Clear();
+            _rules[key] = rule;
+        }
+        batch.AddRule(_lastTable, afterTable[..chainEnd].ToString(), rule);
+        return true;
+    }
+
+    private NftSetType? SetType(string table, string name)
+    {
+        if (_changes.TryGetValue((table, name), out var changed)) return changed;
+        if (_deletedTables.Contains(table)) return null;
+        return _sets.GetValueOrDefault((table, name));
+    }
+
+    /// <summary><c>{ type filter hook prerouting priority mangle; policy accept; }</c>; priorities by nft's names or as numbers.</summary>
+    private static NfTablesHook Hook(string text, string line)
+    {
+        var tokens = new NftTokens(text);
+        tokens.Expect("{");
+        tokens.Expect("type");
+        var type = tokens.Next();
+        if (type != "filter") throw new NftUnsupportedException($"chain type {type}: {line}");
+        tokens.Expect("hook");
+        var hook = tokens.Next() switch
+        {
+            "prerouting" => 0u,
+            "input" => 1u,
+            "forward" => 2u,
+            "output" => 3u,
+            "postrouting" => 4u,
+            var other => throw new NftUnsupportedException($"hook {other}: {line}"),
+        };
+        tokens.Expect("priority");
+        var priority = tokens.Next() switch
+        {
+            "raw" => -300,
+            "mangle" => -150,
+            "filter" => 0,
+            "security" => 50,
+            var number when int.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) => value,
+            var other => throw new NftUnsupportedException($"priority {other}: {line}"),
+        };
+        tokens.Expect(";");
+        var accept = true;
+        if (tokens.TryTake("policy"))
+        {
+            accept = tokens.Next() switch
+            {
+                "accept" => true,
+                "drop" => false,
+                var other => throw new NftUnsupportedException($"policy {other}: {line}"),
+            };
+            tokens.Expect(";");
+        }
+        tokens.Expect("}");
+        if (!tokens.AtEnd) throw tokens.Unsupported("the end of the chain declaration");
+        return new NfTablesHook(type, hook, priority, accept);
+    }
+
+    private static string Braced(string text, string line)
+    {
+        var trimmed = text.Trim();
+        return trimmed.Length >= 2 && trimmed[0] == '{' && trimmed[^1] == '}'
+            ? trimmed[1..^1].Trim()
+            : throw new NftUnsupportedException($"braced declaration expected: {line}");
+    }
+}

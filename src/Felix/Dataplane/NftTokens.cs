@@ -1,0 +1,93 @@
+namespace CniNet.Felix.Dataplane;
+
+/// <summary>
+/// The words of one line of nft script: quoted strings (quotes kept), the punctuation <c>{ } , ;</c> on their own,
+/// and everything else split on white space (so <c>fd00::1</c>, <c>10.0.0.0/8</c>, <c>@set</c> and <c>1-5</c> stay
+/// whole, and operators such as <c>!=</c> and <c>.</c> arrive as the separate words the renderers write them as).
+/// </summary>
+internal sealed class NftTokens
+{
+    private readonly List<string> _words = [];
+    private int _next;
+
+    public NftTokens(string line)
+    {
+        Text = line;
+        var i = 0;
+        while (i < line.Length)
+        {
+            var c = line[i];
+            if (char.IsWhiteSpace(c))
+            {
+                i++;
+            }
+            else if (c is '{' or '}' or ',' or ';')
+            {
+                _words.Add(c.ToString());
+                i++;
+            }
+            else if (c == '"')
+            {
+                var end = line.IndexOf('"', i + 1);
+                if (end < 0) throw new NftUnsupportedException($"unterminated string in: {line}");
+                _words.Add(line[i..(end + 1)]);
+                i = end + 1;
+            }
+            else
+            {
+                var start = i;
+                while (i < line.Length && !char.IsWhiteSpace(line[i]) && line[i] is not ('{' or '}' or ',' or ';' or '"')) i++;
+                _words.Add(line[start..i]);
+            }
+        }
+    }
+
+    /// <summary>The line, for messages.</summary>
+    public string Text { get; }
+
+    public bool AtEnd => _next >= _words.Count;
+
+    public string? Peek() => _next < _words.Count ? _words[_next] : null;
+
+    public string Next() => _next < _words.Count ? _words[_next++] : throw Unsupported("more words");
+
+    public bool TryTake(string word)
+    {
+        if (Peek() != word) return false;
+        _next++;
+        return true;
+    }
+
+    public void Expect(string word)
+    {
+        if (!TryTake(word)) throw Unsupported($"'{word}'");
+    }
+
+    /// <summary>The words of a braced list (<c>{ a, b . c }</c>), each element as its words; the braces consumed.</summary>
+    public List<List<string>> BracedList()
+    {
+        Expect("{");
+        var elements = new List<List<string>>();
+        var current = new List<string>();
+        while (true)
+        {
+            var word = Next();
+            if (word is "," or "}")
+            {
+                if (current.Count > 0) elements.Add(current);
+                current = [];
+                if (word == "}") return elements;
+            }
+            else
+            {
+                current.Add(word);
+            }
+        }
+    }
+
+    public NftUnsupportedException Unsupported(string expected)
+    {
+        var at = Peek() is { } word ? $"'{word}'" : "the end";
+        return new NftUnsupportedException($"expected {expected} at {at} in: {Text}");
+    }
+}
