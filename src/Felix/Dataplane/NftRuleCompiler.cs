@@ -229,6 +229,14 @@ internal static class NftRuleCompiler
             rule.Verdict();
             return;
         }
+        var inverted = tokens.TryTake("!=");
+        if (tokens.Peek()?.StartsWith('@') == true)
+        {
+            var set = SetName(tokens.Next(), tokens.Text);
+            rule.Add(b => b.Lookup(set, Reg1, inverted));
+            return;
+        }
+        if (inverted) throw tokens.Unsupported("@set after iifname/oifname !=");
         var name = tokens.Next();
         // "cali*" matches the prefix: nft compares only the bytes before the star.
         var value = name.Length > 3 && name[0] == '"' && name[^2] == '*' && name[^1] == '"'

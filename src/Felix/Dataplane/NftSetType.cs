@@ -56,6 +56,8 @@ internal sealed record NftSetType(string Text, NftSetType.KeyKind Kind, NfTables
                 new(body, KeyKind.Ipv4PortTriple, new(0, Concatenation(Ipv4Addr, InetProto, InetService), 12, NftUserData.NamedConcatenation())),
             "type ipv6_addr . inet_proto . inet_service;" when flags == 0 =>
                 new(body, KeyKind.Ipv6PortTriple, new(0, Concatenation(Ipv6Addr, InetProto, InetService), 24, NftUserData.NamedConcatenation())),
+            "type ifname;" when flags == 0 =>
+                new(body, KeyKind.InterfaceName, new(0, IfName, 16, NftUserData.NamedSet(NftUserData.HostEndian))),
             "type ifname : verdict;" when flags == 0 =>
                 new(body, KeyKind.InterfaceName, new(NfTablesSetSpec.Map, IfName, 16, NftUserData.InterfaceVerdictMap()) { VerdictData = true }),
             _ => throw new NftUnsupportedException($"set declaration '{declaration}' is not one the dataplane writes"),
@@ -137,6 +139,8 @@ internal sealed record NftSetType(string Text, NftSetType.KeyKind Kind, NfTables
                 return Address(Single(words, line), Kind == KeyKind.Ipv6, line);
             case KeyKind.Protocol:
                 return [NftRuleCompiler.ProtocolNumber(Single(words, line), line)];
+            case KeyKind.InterfaceName:
+                return InterfaceKey(Single(words, line), line);
             case KeyKind.Ipv4PortTriple or KeyKind.Ipv6PortTriple when words.Count == 5 && words[1] == "." && words[3] == ".":
             {
                 var address = Address(words[0], Kind == KeyKind.Ipv6PortTriple, line);
