@@ -30,7 +30,7 @@ internal sealed class AssignSession
     private readonly Dictionary<string, IPAMHandle?> _handles;
     private List<Cidr> _preferred = [];
     private Dictionary<Cidr, (StoredBlock Read, IpamBlock Next)> _staged = [];
-    private Dictionary<string, List<(Cidr Block, int Delta)>> _stagedHandles = [];
+    private readonly List<(string Handle, Cidr Block, int Delta)> _stagedHandles = [];
     private bool _planning;
 
     private AssignSession(IpamClient client, string host, string? handleId, IReadOnlyDictionary<string, string>? attrs, string use,
@@ -147,8 +147,11 @@ internal sealed class AssignSession
     }
 
     /// <summary>
-    /// From now on the session only plans: a transition that needs no further read is staged, and anything that would
-    /// need one (a block to fetch, claim, confirm or borrow) abandons the plan with <see cref="PlanAbandoned"/>.
+    /// From now on the session only plans: every address and handle transition is staged for one commit. A block the
+    /// plan needs is still fetched, and a block to claim is still claimed (the claim's own commits touch nothing the plan
+    /// staged, and the plan's commit compares every block at the revision it was read), so a batch runs on across
+    /// blocks; anything else that would write (an affinity to confirm, repair or release) or borrow abandons the plan
+    /// with <see cref="PlanAbandoned"/>.
     /// </summary>
     public void StartPlanning() => _planning = true;
 
@@ -165,9 +168,10 @@ internal sealed class AssignSession
     {
         var staged = _staged.Values.ToList();
         var ops = new List<WriteOp>();
-        foreach (var (id, deltas) in _stagedHandles)
+        foreach (var deltas in _stagedHandles.GroupBy(s => s.Handle))
         {
-            if (IpamObjects.AdjustHandle(_handles.GetValueOrDefault(id), id, deltas) is { } handleOp) ops.Add(handleOp);
+            if (IpamObjects.AdjustHandle(_handles.GetValueOrDefault(deltas.Key), deltas.Key, deltas.Select(d => (d.Block, d.Delta))) is { } handleOp)
+                ops.Add(handleOp);
         }
         var firstBlock = ops.Count;
         ops.AddRange(staged.Select(s => IpamObjects.UpdateBlock(s.Read, s.Next)));
@@ -186,12 +190,13 @@ internal sealed class AssignSession
     }
 
     /// <summary>What the plan holds so far: a request of a batch that abandons the plan is taken out again with <see cref="Rewind"/>.</summary>
-    public PlanMark Mark() => new(new(_staged), _stagedHandles.ToDictionary(kv => kv.Key, kv => kv.Value.ToList()), new(_blocks), [.. _preferred]);
+    /// <remarks>Handle changes are only appended while planning, so their count marks them (a batch marks once per request).</remarks>
+    public PlanMark Mark() => new(new(_staged), _stagedHandles.Count, new(_blocks), [.. _preferred]);
 
     public void Rewind(PlanMark mark)
     {
         _staged = mark.Staged;
-        _stagedHandles = mark.StagedHandles;
+        _stagedHandles.RemoveRange(mark.StagedHandles, _stagedHandles.Count - mark.StagedHandles);
         _blocks.Clear();
         foreach (var (cidr, block) in mark.Blocks) _blocks[cidr] = block;
         _preferred = mark.Preferred;
@@ -250,7 +255,6 @@ internal sealed class AssignSession
         }
 
         var capped = false;
-        if (assigned.Count < count) NeedsRoundTrip();
         if (assigned.Count < count && !_config.AutoAllocateBlocks)
         {
             messages.Add("failed to find or claim a block: autoAllocateBlocks is false");
@@ -280,7 +284,10 @@ internal sealed class AssignSession
         }
 
         if (assigned.Count < count && !capped && !_config.StrictAffinity)
+        {
+            NeedsRoundTrip();
             assigned.AddRange(await BorrowAsync(pools, count - assigned.Count, messages, ct));
+        }
         return new IpamAssignments(version, count, assigned, messages, reserved);
     }
 
@@ -308,7 +315,6 @@ internal sealed class AssignSession
 
     private async Task FetchMissingBlocksAsync(IEnumerable<Cidr> cidrs, CancellationToken ct)
     {
-        NeedsRoundTrip();
         var missing = cidrs.Where(c => !_blocks.ContainsKey(c)).ToList();
         foreach (var (cidr, block) in await _client.ReadBlocksAsync(missing, ct)) _blocks[cidr] = block;
     }
@@ -379,11 +385,7 @@ internal sealed class AssignSession
         if (_planning)
         {
             _staged[cidr] = (_staged.TryGetValue(cidr, out var earlier) ? earlier.Read : stored, next);
-            if (_handleId is not null)
-            {
-                if (!_stagedHandles.TryGetValue(_handleId, out var deltas)) _stagedHandles[_handleId] = deltas = [];
-                deltas.Add((cidr, added));
-            }
+            if (_handleId is not null) _stagedHandles.Add((_handleId, cidr, added));
             return _blocks[cidr] = stored with { Block = next };
         }
         var handleOp = _handleId is null ? null : IpamObjects.AdjustHandle(Handle, _handleId, [(cidr, added)]);
@@ -424,6 +426,9 @@ internal sealed class AssignSession
                 var found = await _client.ReadBlocksAsync(batch, ct);
                 foreach (var cidr in batch)
                 {
+                    // A block this plan assigned from is the host's and was just found without room; the store, which
+                    // has not seen the plan, would still offer it.
+                    if (_staged.ContainsKey(cidr)) continue;
                     var existing = found[cidr];
                     if (existing is null) return (cidr, pool);
                     // Our own block found by search: another process of this host just claimed it, unless we are releasing it.
