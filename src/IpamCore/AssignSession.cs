@@ -44,6 +44,7 @@ internal sealed class AssignSession
         _attrs = attrs;
         _use = use;
         _affinityType = IpamClient.AffinityType(use);
+        AffinityValue = $"{_affinityType}:{host}";
         _config = config;
         _pools = pools;
         _reservations = reservations;
@@ -75,7 +76,8 @@ internal sealed class AssignSession
 
     private TimeSpan Cooldown => TimeSpan.FromSeconds(_config.IpCooldownSeconds);
 
-    private string AffinityValue => $"{_affinityType}:{Host}";
+    /// <summary>The block affinity this session's blocks carry (<c>host:NODE</c>), compared on every assignment.</summary>
+    private string AffinityValue { get; }
 
     /// <summary>
     /// The first round trip: everything an assignment reads, in one consistent batch. A batch of assignments reads the
@@ -232,24 +234,45 @@ internal sealed class AssignSession
             if (pools.Count == 0) throw new IpamException(IpamErrorCode.NoQualifiedPool, "cannot find a qualified ippool: blocks too small for the host-reserved addresses");
         }
 
-        var mine = _affinities.Where(a => a.Key.IsV6 == v6 && a.Value.Spec.State != BlockAffinitySpec.PendingDeletion)
-            .OrderBy(a => a.Key).ToList();
-        var allowed = mine.Where(a => pools.Any(p => p.Cidr.Contains(a.Key))).ToList();
-        if (mine.Any(a => !selecting.Any(p => p.Cidr.Contains(a.Key)))) NeedsRoundTrip();
-        await ReleaseUnselectedAsync(mine.Where(a => !selecting.Any(p => p.Cidr.Contains(a.Key))).Select(a => a.Key), ct);
+        // Loops rather than queries: a batch plans every request against all of the host's affinities.
+        var mine = new List<Cidr>(_affinities.Count);
+        foreach (var (cidr, affinity) in _affinities)
+        {
+            if (cidr.IsV6 == v6 && affinity.Spec.State != BlockAffinitySpec.PendingDeletion) mine.Add(cidr);
+        }
+        mine.Sort();
+        var allowed = new List<Cidr>(mine.Count);
+        List<Cidr>? unselected = null;
+        foreach (var cidr in mine)
+        {
+            if (PoolOf(pools, cidr) is not null) allowed.Add(cidr);
+            if (PoolOf(selecting, cidr) is null) (unselected ??= []).Add(cidr);
+        }
+        if (unselected is not null)
+        {
+            NeedsRoundTrip();
+            await ReleaseUnselectedAsync(unselected, ct);
+        }
 
         var maxBlocks = IpamConfigRules.EffectiveMaxBlocks(requestedMaxBlocks, _config.MaxBlocksPerHost);
         var owned = allowed.Count;
         // Affine blocks in order, but those the first read already fetched (the hint) go first: on a warm node one of
         // them has room, and the others are read (in one more round trip) only when it does not.
-        var ordered = allowed.Select(a => a.Key).ToList();
-        var prefetched = ordered.Where(_blocks.ContainsKey).ToList();
-        foreach (var cidr in prefetched.Concat(ordered.Except(prefetched)))
+        var ordered = new List<Cidr>(allowed.Count);
+        foreach (var cidr in allowed)
+        {
+            if (_blocks.ContainsKey(cidr)) ordered.Add(cidr);
+        }
+        foreach (var cidr in allowed)
+        {
+            if (!_blocks.ContainsKey(cidr)) ordered.Add(cidr);
+        }
+        foreach (var cidr in ordered)
         {
             if (assigned.Count == count) break;
             if (_reservations.Covers(cidr)) continue;
-            if (!_blocks.ContainsKey(cidr)) await FetchMissingBlocksAsync(ordered, ct);
-            var pool = pools.First(p => p.Cidr.Contains(cidr));
+            if (!_blocks.ContainsKey(cidr)) await FetchMissingBlocksAsync(allowed, ct);
+            var pool = PoolOf(pools, cidr)!;
             if (await UsableAffineBlockAsync(cidr, pool, reserved, ct) is not { } stored) continue;
             assigned.AddRange(await AssignFromBlockAsync(stored, count - assigned.Count, affinityCheck: true, ct));
         }
@@ -535,10 +558,19 @@ internal sealed class AssignSession
         return assigned;
     }
 
-    /// <summary>Affinities in pools that no longer select this node are given up when their blocks are empty.</summary>
-    private async Task ReleaseUnselectedAsync(IEnumerable<Cidr> cidrs, CancellationToken ct)
+    private static PoolInfo? PoolOf(List<PoolInfo> pools, Cidr block)
     {
-        foreach (var cidr in cidrs.ToList())
+        foreach (var pool in pools)
+        {
+            if (pool.Cidr.Contains(block)) return pool;
+        }
+        return null;
+    }
+
+    /// <summary>Affinities in pools that no longer select this node are given up when their blocks are empty.</summary>
+    private async Task ReleaseUnselectedAsync(List<Cidr> cidrs, CancellationToken ct)
+    {
+        foreach (var cidr in cidrs)
         {
             try
             {
