@@ -30,7 +30,7 @@ internal sealed class AssignSession
     private readonly Dictionary<string, IPAMHandle?> _handles;
     private List<Cidr> _preferred = [];
     private Dictionary<Cidr, (StoredBlock Read, IpamBlock Next)> _staged = [];
-    private Dictionary<string, List<(Cidr Block, int Delta)>> _stagedHandles = [];
+    private readonly List<(string Handle, Cidr Block, int Delta)> _stagedHandles = [];
     private bool _planning;
 
     private AssignSession(IpamClient client, string host, string? handleId, IReadOnlyDictionary<string, string>? attrs, string use,
@@ -44,6 +44,7 @@ internal sealed class AssignSession
         _attrs = attrs;
         _use = use;
         _affinityType = IpamClient.AffinityType(use);
+        AffinityValue = $"{_affinityType}:{host}";
         _config = config;
         _pools = pools;
         _reservations = reservations;
@@ -75,7 +76,8 @@ internal sealed class AssignSession
 
     private TimeSpan Cooldown => TimeSpan.FromSeconds(_config.IpCooldownSeconds);
 
-    private string AffinityValue => $"{_affinityType}:{Host}";
+    /// <summary>The block affinity this session's blocks carry (<c>host:NODE</c>), compared on every assignment.</summary>
+    private string AffinityValue { get; }
 
     /// <summary>
     /// The first round trip: everything an assignment reads, in one consistent batch. A batch of assignments reads the
@@ -147,8 +149,11 @@ internal sealed class AssignSession
     }
 
     /// <summary>
-    /// From now on the session only plans: a transition that needs no further read is staged, and anything that would
-    /// need one (a block to fetch, claim, confirm or borrow) abandons the plan with <see cref="PlanAbandoned"/>.
+    /// From now on the session only plans: every address and handle transition is staged for one commit. A block the
+    /// plan needs is still fetched, and a block to claim is still claimed (the claim's own commits touch nothing the plan
+    /// staged, and the plan's commit compares every block at the revision it was read), so a batch runs on across
+    /// blocks; anything else that would write (an affinity to confirm, repair or release) or borrow abandons the plan
+    /// with <see cref="PlanAbandoned"/>.
     /// </summary>
     public void StartPlanning() => _planning = true;
 
@@ -165,9 +170,10 @@ internal sealed class AssignSession
     {
         var staged = _staged.Values.ToList();
         var ops = new List<WriteOp>();
-        foreach (var (id, deltas) in _stagedHandles)
+        foreach (var deltas in _stagedHandles.GroupBy(s => s.Handle))
         {
-            if (IpamObjects.AdjustHandle(_handles.GetValueOrDefault(id), id, deltas) is { } handleOp) ops.Add(handleOp);
+            if (IpamObjects.AdjustHandle(_handles.GetValueOrDefault(deltas.Key), deltas.Key, deltas.Select(d => (d.Block, d.Delta))) is { } handleOp)
+                ops.Add(handleOp);
         }
         var firstBlock = ops.Count;
         ops.AddRange(staged.Select(s => IpamObjects.UpdateBlock(s.Read, s.Next)));
@@ -186,12 +192,13 @@ internal sealed class AssignSession
     }
 
     /// <summary>What the plan holds so far: a request of a batch that abandons the plan is taken out again with <see cref="Rewind"/>.</summary>
-    public PlanMark Mark() => new(new(_staged), _stagedHandles.ToDictionary(kv => kv.Key, kv => kv.Value.ToList()), new(_blocks), [.. _preferred]);
+    /// <remarks>Handle changes are only appended while planning, so their count marks them (a batch marks once per request).</remarks>
+    public PlanMark Mark() => new(new(_staged), _stagedHandles.Count, new(_blocks), [.. _preferred]);
 
     public void Rewind(PlanMark mark)
     {
         _staged = mark.Staged;
-        _stagedHandles = mark.StagedHandles;
+        _stagedHandles.RemoveRange(mark.StagedHandles, _stagedHandles.Count - mark.StagedHandles);
         _blocks.Clear();
         foreach (var (cidr, block) in mark.Blocks) _blocks[cidr] = block;
         _preferred = mark.Preferred;
@@ -227,30 +234,50 @@ internal sealed class AssignSession
             if (pools.Count == 0) throw new IpamException(IpamErrorCode.NoQualifiedPool, "cannot find a qualified ippool: blocks too small for the host-reserved addresses");
         }
 
-        var mine = _affinities.Where(a => a.Key.IsV6 == v6 && a.Value.Spec.State != BlockAffinitySpec.PendingDeletion)
-            .OrderBy(a => a.Key).ToList();
-        var allowed = mine.Where(a => pools.Any(p => p.Cidr.Contains(a.Key))).ToList();
-        if (mine.Any(a => !selecting.Any(p => p.Cidr.Contains(a.Key)))) NeedsRoundTrip();
-        await ReleaseUnselectedAsync(mine.Where(a => !selecting.Any(p => p.Cidr.Contains(a.Key))).Select(a => a.Key), ct);
+        // Loops rather than queries: a batch plans every request against all of the host's affinities.
+        var mine = new List<Cidr>(_affinities.Count);
+        foreach (var (cidr, affinity) in _affinities)
+        {
+            if (cidr.IsV6 == v6 && affinity.Spec.State != BlockAffinitySpec.PendingDeletion) mine.Add(cidr);
+        }
+        mine.Sort();
+        var allowed = new List<Cidr>(mine.Count);
+        List<Cidr>? unselected = null;
+        foreach (var cidr in mine)
+        {
+            if (PoolOf(pools, cidr) is not null) allowed.Add(cidr);
+            if (PoolOf(selecting, cidr) is null) (unselected ??= []).Add(cidr);
+        }
+        if (unselected is not null)
+        {
+            NeedsRoundTrip();
+            await ReleaseUnselectedAsync(unselected, ct);
+        }
 
         var maxBlocks = IpamConfigRules.EffectiveMaxBlocks(requestedMaxBlocks, _config.MaxBlocksPerHost);
         var owned = allowed.Count;
         // Affine blocks in order, but those the first read already fetched (the hint) go first: on a warm node one of
         // them has room, and the others are read (in one more round trip) only when it does not.
-        var ordered = allowed.Select(a => a.Key).ToList();
-        var prefetched = ordered.Where(_blocks.ContainsKey).ToList();
-        foreach (var cidr in prefetched.Concat(ordered.Except(prefetched)))
+        var ordered = new List<Cidr>(allowed.Count);
+        foreach (var cidr in allowed)
+        {
+            if (_blocks.ContainsKey(cidr)) ordered.Add(cidr);
+        }
+        foreach (var cidr in allowed)
+        {
+            if (!_blocks.ContainsKey(cidr)) ordered.Add(cidr);
+        }
+        foreach (var cidr in ordered)
         {
             if (assigned.Count == count) break;
             if (_reservations.Covers(cidr)) continue;
-            if (!_blocks.ContainsKey(cidr)) await FetchMissingBlocksAsync(ordered, ct);
-            var pool = pools.First(p => p.Cidr.Contains(cidr));
+            if (!_blocks.ContainsKey(cidr)) await FetchMissingBlocksAsync(allowed, ct);
+            var pool = PoolOf(pools, cidr)!;
             if (await UsableAffineBlockAsync(cidr, pool, reserved, ct) is not { } stored) continue;
             assigned.AddRange(await AssignFromBlockAsync(stored, count - assigned.Count, affinityCheck: true, ct));
         }
 
         var capped = false;
-        if (assigned.Count < count) NeedsRoundTrip();
         if (assigned.Count < count && !_config.AutoAllocateBlocks)
         {
             messages.Add("failed to find or claim a block: autoAllocateBlocks is false");
@@ -280,7 +307,10 @@ internal sealed class AssignSession
         }
 
         if (assigned.Count < count && !capped && !_config.StrictAffinity)
+        {
+            NeedsRoundTrip();
             assigned.AddRange(await BorrowAsync(pools, count - assigned.Count, messages, ct));
+        }
         return new IpamAssignments(version, count, assigned, messages, reserved);
     }
 
@@ -308,7 +338,6 @@ internal sealed class AssignSession
 
     private async Task FetchMissingBlocksAsync(IEnumerable<Cidr> cidrs, CancellationToken ct)
     {
-        NeedsRoundTrip();
         var missing = cidrs.Where(c => !_blocks.ContainsKey(c)).ToList();
         foreach (var (cidr, block) in await _client.ReadBlocksAsync(missing, ct)) _blocks[cidr] = block;
     }
@@ -379,11 +408,7 @@ internal sealed class AssignSession
         if (_planning)
         {
             _staged[cidr] = (_staged.TryGetValue(cidr, out var earlier) ? earlier.Read : stored, next);
-            if (_handleId is not null)
-            {
-                if (!_stagedHandles.TryGetValue(_handleId, out var deltas)) _stagedHandles[_handleId] = deltas = [];
-                deltas.Add((cidr, added));
-            }
+            if (_handleId is not null) _stagedHandles.Add((_handleId, cidr, added));
             return _blocks[cidr] = stored with { Block = next };
         }
         var handleOp = _handleId is null ? null : IpamObjects.AdjustHandle(Handle, _handleId, [(cidr, added)]);
@@ -424,6 +449,9 @@ internal sealed class AssignSession
                 var found = await _client.ReadBlocksAsync(batch, ct);
                 foreach (var cidr in batch)
                 {
+                    // A block this plan assigned from is the host's and was just found without room; the store, which
+                    // has not seen the plan, would still offer it.
+                    if (_staged.ContainsKey(cidr)) continue;
                     var existing = found[cidr];
                     if (existing is null) return (cidr, pool);
                     // Our own block found by search: another process of this host just claimed it, unless we are releasing it.
@@ -530,10 +558,19 @@ internal sealed class AssignSession
         return assigned;
     }
 
-    /// <summary>Affinities in pools that no longer select this node are given up when their blocks are empty.</summary>
-    private async Task ReleaseUnselectedAsync(IEnumerable<Cidr> cidrs, CancellationToken ct)
+    private static PoolInfo? PoolOf(List<PoolInfo> pools, Cidr block)
     {
-        foreach (var cidr in cidrs.ToList())
+        foreach (var pool in pools)
+        {
+            if (pool.Cidr.Contains(block)) return pool;
+        }
+        return null;
+    }
+
+    /// <summary>Affinities in pools that no longer select this node are given up when their blocks are empty.</summary>
+    private async Task ReleaseUnselectedAsync(List<Cidr> cidrs, CancellationToken ct)
+    {
+        foreach (var cidr in cidrs)
         {
             try
             {

@@ -9,7 +9,8 @@ public sealed partial class IpamClient
     /// <summary>
     /// Assigns for several requests of one host: one session reads the state and every handle once, plans the requests
     /// in order against the same blocks, and commits all of them (blocks, handles, the callers' writes) in one
-    /// transaction. The request that would need another round trip (its blocks are full, a block to claim) ends the
+    /// transaction. A plan that fills its blocks reads or claims the next one and runs on, so a batch is not cut where a
+    /// block ends. The request that would need another write (an affinity to confirm or repair) or to borrow ends the
     /// shared plan: the planned ones are committed, it runs alone, and the rest form the next plan. When the commit
     /// loses a race, every request of the plan runs alone. Every request's outcome is set.
     /// </summary>

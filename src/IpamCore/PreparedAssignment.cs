@@ -5,8 +5,9 @@ namespace CniNet.IpamCore;
 /// <summary>
 /// An assignment whose first round trip is done: IPAM's state plus the caller's own reads (a CNI ADD reads its Pod,
 /// Namespace and endpoint here). On a warm node the addresses, the handle and the caller's writes (the endpoint) then
-/// go to the store in one commit: two round trips in all. When the plan needs more (a block to claim, a lost race), the
-/// general algorithm runs, and the caller's writes follow in a commit of their own.
+/// go to the store in one commit: two round trips in all (a block to fetch or claim adds its own). When the plan needs
+/// more (an affinity to repair, borrowing, a lost race), the general algorithm runs, and the caller's writes follow in
+/// a commit of their own.
 /// </summary>
 public sealed class PreparedAssignment
 {

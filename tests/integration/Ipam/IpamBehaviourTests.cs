@@ -87,7 +87,7 @@ public sealed class IpamBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_prepared_assignment_that_must_claim_a_block_falls_back_and_still_writes_once()
+    public async Task A_prepared_assignment_that_must_claim_a_block_claims_it_and_writes_once()
     {
         await _t.ApplyAsync(Yaml.Pool("pool", "10.10.0.0/16"));
         var ipam = _t.Ipam();
@@ -95,7 +95,9 @@ public sealed class IpamBehaviourTests : IAsyncLifetime
         var calls = 0;
         var (v4, _) = await prepared.AutoAssignAsync(Pod("node-1", "cold"), (_, _) => { calls++; return [Marker("cold-ep")]; });
         Assert.Single(v4.IPs);
-        Assert.NotNull(await _t.Store.GetAsync(ResourceCodec.KeyOf(ResourceKinds.Namespace, "cold-ep")));
+        // The claim commits first; the address, its handle and the caller's write then go in one commit.
+        var written = Assert.IsType<KvEntry>(await _t.Store.GetAsync(ResourceCodec.KeyOf(ResourceKinds.Namespace, "cold-ep")));
+        Assert.Equal(written.Revision, (await _t.Store.GetAsync(ResourceKey.Cluster(ResourceKinds.IPAMHandle.StoreKind, IpamNames.Handle("cold"))))?.Revision);
         Assert.Equal(1, calls);
         Assert.Equal(0, (await new IpamReports(_t.Store).CheckAsync()).ProblemCount);
     }

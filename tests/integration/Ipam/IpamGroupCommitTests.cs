@@ -82,7 +82,31 @@ public sealed class IpamGroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_batch_that_outgrows_its_block_claims_the_next_block_and_finishes()
+    public async Task A_batch_that_fills_its_hinted_block_reads_the_next_affine_block_and_still_commits_once()
+    {
+        // Block one full and block two begun, then twenty addresses of block one given back: the node owns both, and
+        // the gated client is hinted only at block one, as the last client that assigned from it would be.
+        var other = _t.Ipam();
+        var held = new List<string>();
+        for (var i = 0; i < 70; i++) held.Add(Assert.Single((await other.AutoAssignAsync(Pod($"held-{i}"))).V4.IPs).NetworkAddress.ToString());
+        for (var i = 0; i < 20; i++) await other.ReleaseByHandleAsync($"held-{i}");
+        var first = Cidr.Containing(System.Net.IPAddress.Parse(held[0]), 26);
+        var gate = new GatedStore(_t.Open(), 1);
+        var ipam = new IpamClient(gate);
+        ipam.Prefer("node-1", [first]);
+        var before = gate.RoundTrips;
+        var outcomes = AssignBehindAGate(gate, 1, Names(30), h => ipam.AutoAssignAsync(Pod(h)));
+        await Task.WhenAll(outcomes);
+        var addresses = outcomes.Select(Address).ToList();
+        // The first alone (read, commit); the thirty fill block one, read block two and go on there: one commit.
+        Assert.Equal(2, gate.Commits);
+        Assert.Equal(5, gate.RoundTrips - before);
+        Assert.Equal(20, addresses.Count(a => first.Contains(System.Net.IPAddress.Parse(a))));
+        await AssertConsistentAsync([.. held.Skip(20), .. addresses]);
+    }
+
+    [Fact]
+    public async Task A_batch_that_outgrows_its_block_claims_the_next_block_and_finishes_in_the_same_commit()
     {
         var gate = new GatedStore(_t.Open(), 2);
         var ipam = new IpamClient(gate);
@@ -93,6 +117,9 @@ public sealed class IpamGroupCommitTests : IAsyncLifetime
         Assert.Equal(2, addresses.Select(a => Cidr.Containing(System.Net.IPAddress.Parse(a), 26)).Distinct().Count());
         var (affinities, _) = await _t.Store.ListAsync(ResourceKinds.BlockAffinity.StoreKind);
         Assert.Equal(2, affinities.Count);
+        // The first claims block one (pending affinity, block) and commits; the hundred claim block two (the same two
+        // commits) in the middle of their plan and commit all their addresses in one.
+        Assert.Equal(6, gate.Commits);
     }
 
     [Fact]
