@@ -56,6 +56,11 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     public const string RawFromHostMap = "raw-from-hep";
     public const string RawToHostMap = "raw-to-hep";
 
+    public const string PreroutingChain = "filter-PREROUTING";
+    public const string PostroutingChain = "filter-POSTROUTING";
+    public const string PreroutingHook = "type filter hook prerouting priority filter; policy accept;";
+    public const string PostroutingHook = "type filter hook postrouting priority filter; policy accept;";
+
     private const string FromDispatch = "from-wl-dispatch";
     private const string ToDispatch = "to-wl-dispatch";
 
@@ -450,10 +455,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             [.. ConntrackFastPath, $"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
         SetChain(ToDispatch, new NftChain(null,
             [.. ConntrackFastPath, $"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
-        SetChain("filter-PREROUTING", new NftChain("type filter hook prerouting priority filter; policy accept;",
-            [$"iifname {prefix} counter jump {FromDispatch}"]));
-        SetChain("filter-POSTROUTING", new NftChain("type filter hook postrouting priority filter; policy accept;",
-            [$"oifname {prefix} counter jump {ToDispatch}"]));
+        SetChain(PreroutingChain, new NftChain(PreroutingHook, [$"iifname {prefix} counter jump {FromDispatch}"]));
+        SetChain(PostroutingChain, new NftChain(PostroutingHook, [$"oifname {prefix} counter jump {ToDispatch}"]));
         var forward = ImmutableArray.CreateBuilder<string>();
         var input = ImmutableArray.CreateBuilder<string>();
         input.Add($"iifname {prefix} counter {(options.AcceptEndpointToHost ? "accept" : "drop")}");

@@ -29,20 +29,28 @@ internal sealed class TableLayout(NftDataplaneOptions options)
 
     public const string WorkloadInterfaceSet = "wl-ifaces";
 
-    private const string Prerouting = "filter-PREROUTING";
-    private const string Postrouting = "filter-POSTROUTING";
+    private const string Prerouting = RulesetRenderer.PreroutingChain;
+    private const string Postrouting = RulesetRenderer.PostroutingChain;
+
+    // The hooks the layout writes itself, the same objects every round: the main table's drop of unknown workload
+    // interfaces, and each workload table's dispatch.
+    private readonly NftChain _mainPrerouting = new(RulesetRenderer.PreroutingHook,
+        [$"iifname \"{options.InterfacePrefix}*\" iifname != @{WorkloadInterfaceSet} counter drop comment \"unknown workload interface\""]);
+    private readonly NftChain _mainPostrouting = new(RulesetRenderer.PostroutingHook,
+        [$"oifname \"{options.InterfacePrefix}*\" oifname != @{WorkloadInterfaceSet} counter drop comment \"unknown workload interface\""]);
+    private readonly NftChain _workloadPrerouting = new(RulesetRenderer.PreroutingHook,
+        [.. RulesetRenderer.ConntrackFastPath, $"iifname vmap @{RulesetRenderer.FromWorkloadMap}"]);
+    private readonly NftChain _workloadPostrouting = new(RulesetRenderer.PostroutingHook,
+        [.. RulesetRenderer.ConntrackFastPath, $"oifname vmap @{RulesetRenderer.ToWorkloadMap}"]);
 
     private NftRuleset _logical = NftRuleset.Empty;
-
-    /// <summary>The workload table that holds interface <paramref name="iface"/>'s chains.</summary>
-    public static string WorkloadTable(string table, string iface) => $"{table}-wl{WorkloadIndex(iface)}";
-
-    private static int WorkloadIndex(string iface) => NftNames.Bucket(iface, WorkloadTables);
-
     private Table _main = new();
     private Table[] _workload = NewWorkloadTables();
     private ImmutableSortedSet<string>.Builder _interfaces = NewInterfaces();
     private bool _trusted;
+
+    /// <summary>The workload table that holds interface <paramref name="iface"/>'s chains.</summary>
+    public static string WorkloadTable(string table, string iface) => $"{table}-wl{WorkloadIndex(iface)}";
 
     /// <summary>The tables by name, for a renderer's output; <paramref name="logical"/> must come from the same renderer each round.</summary>
     public ImmutableSortedDictionary<string, NftRuleset> Split(NftRuleset logical)
@@ -82,18 +90,12 @@ internal sealed class TableLayout(NftDataplaneOptions options)
             _main.Generate(Node.Set(WorkloadInterfaceSet), new NftSet("ifname", Interval: false, _interfaces.ToImmutable()), logical);
         }
         Dispatch(RulesetRenderer.ToWorkloadMap, before, logical, interfaces: null);
-        var prefix = $"\"{options.InterfacePrefix}*\"";
-        _main.Generate(Node.Chain(Prerouting), Hooked(logical, Prerouting,
-            $"iifname {prefix} iifname != @{WorkloadInterfaceSet} counter drop comment \"unknown workload interface\""), logical);
-        _main.Generate(Node.Chain(Postrouting), Hooked(logical, Postrouting,
-            $"oifname {prefix} oifname != @{WorkloadInterfaceSet} counter drop comment \"unknown workload interface\""), logical);
-
+        _main.Generate(Node.Chain(Prerouting), _mainPrerouting, logical);
+        _main.Generate(Node.Chain(Postrouting), _mainPostrouting, logical);
         foreach (var table in _workload)
         {
-            table.Generate(Node.Chain(Prerouting), Hooked(logical, Prerouting,
-                [.. RulesetRenderer.ConntrackFastPath, $"iifname vmap @{RulesetRenderer.FromWorkloadMap}"]), logical);
-            table.Generate(Node.Chain(Postrouting), Hooked(logical, Postrouting,
-                [.. RulesetRenderer.ConntrackFastPath, $"oifname vmap @{RulesetRenderer.ToWorkloadMap}"]), logical);
+            table.Generate(Node.Chain(Prerouting), _workloadPrerouting, logical);
+            table.Generate(Node.Chain(Postrouting), _workloadPostrouting, logical);
         }
 
         var tables = ImmutableSortedDictionary.CreateBuilder<string, NftRuleset>(StringComparer.Ordinal);
@@ -122,9 +124,7 @@ internal sealed class TableLayout(NftDataplaneOptions options)
         return changed;
     }
 
-    /// <summary>A base chain of the logical ruleset's hook with other rules (the hook of the same name always exists).</summary>
-    private static NftChain Hooked(NftRuleset logical, string name, params ImmutableArray<string> rules) =>
-        new(logical.Chains[name].Hook, rules);
+    private static int WorkloadIndex(string iface) => NftNames.Bucket(iface, WorkloadTables);
 
     private static ImmutableSortedSet<string>.Builder NewInterfaces() => ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
 
@@ -190,10 +190,13 @@ internal sealed class TableLayout(NftDataplaneOptions options)
 
         public bool Generated(Node node) => _generated.ContainsKey(node);
 
-        /// <summary>Sets a generated node's content, held as a root, taking in what the new content names.</summary>
+        /// <summary>
+        /// Sets a generated node's content, held as a root, taking in what the new content names; the same object again
+        /// changes nothing.
+        /// </summary>
         public void Generate(Node node, object content, NftRuleset logical)
         {
-            if (_generated.TryGetValue(node, out var old) && Same(old, content)) return;
+            if (_generated.TryGetValue(node, out var old) && ReferenceEquals(old, content)) return;
             _generated[node] = content;
             if (!_roots.Add(node))
             {
@@ -286,13 +289,6 @@ internal sealed class TableLayout(NftDataplaneOptions options)
             'c' => logical.Chains.GetValueOrDefault(node.Name),
             's' => logical.Sets.GetValueOrDefault(node.Name),
             _ => logical.Maps.GetValueOrDefault(node.Name),
-        };
-
-        private static bool Same(object old, object content) => (old, content) switch
-        {
-            (NftChain a, NftChain b) => a.SameAs(b),
-            (NftSet a, NftSet b) => a.Type == b.Type && a.Interval == b.Interval && a.Elements.SetEquals(b.Elements),
-            _ => ReferenceEquals(old, content),
         };
 
         /// <summary>
