@@ -6,7 +6,7 @@ namespace CniNet.Felix.Dataplane;
 
 /// <summary>
 /// What the renderer keeps per local endpoint between rounds: the objects its labels derive from, the labels, the
-/// policies that select it, and its two chains, rebuilt only when that selection changes.
+/// policies that select it, and whether its chains (laid out again only when that selection changes) are up to date.
 /// </summary>
 internal sealed class EndpointChains(PodEndpoint pod, object namespaceLabels, ImmutableDictionary<string, string> labels)
 {
@@ -18,7 +18,6 @@ internal sealed class EndpointChains(PodEndpoint pod, object namespaceLabels, Im
 
     public HashSet<CompiledPolicy> Selected { get; } = new(ReferenceEqualityComparer.Instance);
 
-    public NftChain? Ingress { get; set; }
-
-    public NftChain? Egress { get; set; }
+    /// <summary>Its chains and dispatch verdicts are those of <see cref="Selected"/>; false makes the renderer lay them out again.</summary>
+    public bool Rendered { get; set; }
 }

@@ -69,8 +69,18 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     /// </summary>
     public static readonly ImmutableArray<string> ConntrackFastPath = ["ct state established,related accept", "ct state invalid counter drop"];
 
-    private static readonly string ClearMarks =
+    /// <summary>
+    /// Clears the accept and pass bits before an endpoint's policy runs. A workload's chains leave it to the dispatch
+    /// (here and in <see cref="TableLayout"/>'s hooks), once for every workload instead of a rule in each chain.
+    /// </summary>
+    public static readonly string ClearMarks =
         $"meta mark set meta mark & {RuleRenderer.Hex(~(RuleRenderer.AcceptMark | RuleRenderer.PassMark))}";
+
+    private static readonly string ClearPass = $"meta mark set meta mark & {RuleRenderer.Hex(~RuleRenderer.PassMark)}";
+    private static readonly string PassClear = $"meta mark & {RuleRenderer.PassHex} == 0 ";
+    private static readonly string AcceptedReturn = $"meta mark & {RuleRenderer.AcceptHex} != 0 return";
+    private static readonly NftChain AcceptChain = new(null, [RuleRenderer.SetAccept]);
+    private static readonly NftChain PassChain = new(null, [RuleRenderer.SetPass]);
 
     private PolicyCache _policyCache = new();
     private IpSetRegistry _sets = new();
@@ -108,7 +118,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         if (signature != _tierSignature)
         {
             // Tier order or default actions changed: every endpoint chain is laid out again.
-            foreach (var endpoint in _endpoints.Values) endpoint.Ingress = endpoint.Egress = null;
+            foreach (var endpoint in _endpoints.Values) endpoint.Rendered = false;
             _tierSignature = signature;
         }
         var current = new HashSet<CompiledPolicy>(rank.Keys, ReferenceEqualityComparer.Instance);
@@ -132,15 +142,13 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             var iface = endpoint.InterfaceName;
             var nsLabels = state.Namespaces.TryGetValue(pod.Namespace, out var ns) ? ns : ImmutableDictionary<string, string>.Empty;
             var chains = Select(previous.GetValueOrDefault(iface), pod, nsLabels, added, removed);
-            if (chains.Ingress is null || chains.Egress is null)
+            if (!chains.Rendered)
             {
                 var ordered = chains.Selected.OrderBy(p => rank[p]).ToList();
-                chains.Ingress = EndpointChain(ordered, tierOf, PolicyDirection.Ingress, ChainKind.Workload, null, [$"pri-kns.{pod.Namespace}"]);
-                chains.Egress = EndpointChain(ordered, tierOf, PolicyDirection.Egress, ChainKind.Workload, null, [$"pro-kns.{pod.Namespace}"]);
-                _chains[$"tw-{iface}"] = chains.Ingress;
-                _chains[$"fw-{iface}"] = chains.Egress;
-                _toMap[Quoted(iface)] = $"goto tw-{iface}";
-                _fromMap[Quoted(iface)] = $"goto fw-{iface}";
+                var key = Quoted(iface);
+                _toMap[key] = WorkloadChain($"tw-{iface}", ordered, tierOf, PolicyDirection.Ingress, $"pri-kns.{pod.Namespace}");
+                _fromMap[key] = WorkloadChain($"fw-{iface}", ordered, tierOf, PolicyDirection.Egress, $"pro-kns.{pod.Namespace}");
+                chains.Rendered = true;
             }
             _endpoints[iface] = chains;
             active.UnionWith(chains.Selected);
@@ -163,6 +171,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         RenderPolicies(active);
         RenderProfiles(namespaces);
         RenderBaseChains(hosts);
+        _chains[RuleRenderer.AcceptChain] = AcceptChain;
+        _chains[RuleRenderer.PassChain] = PassChain;
         var ruleset = new NftRuleset(_sets.EndRound(),
             ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, maps), _chains.ToImmutable());
         _trusted = true;
@@ -183,7 +193,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             var changed = false;
             foreach (var policy in removed) changed |= known.Selected.Remove(policy);
             foreach (var policy in added.Where(p => p.AppliesToWorkloads && p.Selects(known.Labels))) changed |= known.Selected.Add(policy);
-            if (changed) known.Ingress = known.Egress = null;
+            if (changed) known.Rendered = false;
             return known;
         }
         var chains = new EndpointChains(pod, nsLabels, CalicoLabels.ForPod(pod, nsLabels));
@@ -192,37 +202,68 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     }
 
     /// <summary>
+    /// A workload's chain for one direction, returning the dispatch map's verdict for its interface: a goto to the
+    /// chain, or straight to its profile when no policy governs this direction (the chain is then removed).
+    /// </summary>
+    private string WorkloadChain(
+        string name, List<CompiledPolicy> ordered, Dictionary<CompiledPolicy, CompiledTier> tierOf, PolicyDirection direction, string profile)
+    {
+        if (!ordered.Exists(p => p.Governs(direction)))
+        {
+            _chains.Remove(name);
+            return $"goto {profile}";
+        }
+        _chains[name] = EndpointChain(ordered, tierOf, direction, ChainKind.Workload, null, [profile]);
+        return $"goto {name}";
+    }
+
+    /// <summary>
     /// An endpoint chain (Felix's <c>endpointIptablesChain</c>): the conntrack fast path on tracked chains, the
     /// failsafe jump on host endpoints, then per tier a jump to each policy chain while the pass bit is clear,
     /// returning as soon as the accept bit is set, and the end-of-tier drop unless the tier's default action is Pass
     /// (pre-DNAT and untracked tiers always pass, so normal policy still runs); then the kind's ending.
+    /// <para>
+    /// The pass bit is tested only where a policy run before may have set it (one with a Pass rule), and cleared between
+    /// tiers only then. An end-of-tier drop that nothing can pass ends the chain: the accept test before it becomes the
+    /// drop's condition (an accepted packet falls off the chain's end, which returns), and what would follow is never
+    /// reached. A workload's chain starts with its marks cleared by the dispatch.
+    /// </para>
     /// </summary>
     private static NftChain EndpointChain(
         IEnumerable<CompiledPolicy> ordered, Dictionary<CompiledPolicy, CompiledTier> tierOf, PolicyDirection direction,
         ChainKind kind, string? failsafe, IReadOnlyList<string> profileChains)
     {
-        var accept = RuleRenderer.Hex(RuleRenderer.AcceptMark);
-        var pass = RuleRenderer.Hex(RuleRenderer.PassMark);
         var body = ImmutableArray.CreateBuilder<string>();
         if (kind is ChainKind.Normal or ChainKind.Forward) body.AddRange(ConntrackFastPath);
         if (failsafe is not null) body.Add($"counter jump {failsafe}");
-        body.Add(ClearMarks);
-        // A tier with no policy for this endpoint and direction does not exist for it: no end-of-tier drop. The pass bit
-        // is cleared between tiers; before the first, ClearMarks just did.
+        if (kind is not ChainKind.Workload) body.Add(ClearMarks);
+        // A tier with no policy for this endpoint and direction does not exist for it: no end-of-tier drop.
+        var mayPass = false;
         var first = true;
         foreach (var tier in ordered.Where(p => p.Governs(direction)).GroupBy(p => tierOf[p]))
         {
-            if (!first) body.Add($"meta mark set meta mark & {RuleRenderer.Hex(~RuleRenderer.PassMark)}");
+            if (!first && mayPass)
+            {
+                body.Add(ClearPass);
+                mayPass = false;
+            }
             first = false;
-            foreach (var policy in tier)
+            var drops = !tier.Key.DefaultPass && kind is not ChainKind.PolicyOnly;
+            var endOfTier = $"counter drop comment \"end of tier {tier.Key.Name}\"";
+            var policies = tier.ToList();
+            for (var i = 0; i < policies.Count; i++)
             {
-                body.Add($"meta mark & {pass} == 0 counter jump {PolicyChainName(policy, direction)}");
-                body.Add($"meta mark & {accept} != 0 return");
+                var policy = policies[i];
+                body.Add($"{(mayPass ? PassClear : "")}counter jump {PolicyChainName(policy, direction)}");
+                mayPass |= policy.Rules(direction).Any(rule => rule.Action == Rule.ActionPass);
+                if (drops && !mayPass && i == policies.Count - 1)
+                {
+                    body.Add($"meta mark & {RuleRenderer.AcceptHex} == 0 {endOfTier}");
+                    return new NftChain(null, body.ToImmutable());
+                }
+                body.Add(AcceptedReturn);
             }
-            if (!tier.Key.DefaultPass && kind is not ChainKind.PolicyOnly)
-            {
-                body.Add($"meta mark & {pass} == 0 counter drop comment \"end of tier {tier.Key.Name}\"");
-            }
+            if (drops) body.Add($"{PassClear}{endOfTier}");
         }
         switch (kind)
         {
@@ -231,7 +272,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
                 foreach (var profile in profileChains.SkipLast(1))
                 {
                     body.Add($"counter jump {profile}");
-                    body.Add($"meta mark & {accept} != 0 return");
+                    body.Add(AcceptedReturn);
                 }
                 body.Add($"counter goto {profileChains[^1]}");
                 break;
@@ -239,13 +280,13 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
                 foreach (var profile in profileChains)
                 {
                     body.Add($"counter jump {profile}");
-                    body.Add($"meta mark & {accept} != 0 return");
+                    body.Add(AcceptedReturn);
                 }
                 body.Add("counter drop comment \"no profile matched\"");
                 break;
             case ChainKind.Forward:
                 // Forwarded traffic no applyOnForward policy decided is allowed (Felix: "Allow forwarded traffic by default").
-                body.Add($"counter meta mark set meta mark | {accept} return comment \"allow forwarded traffic by default\"");
+                body.Add($"counter meta mark set meta mark | {RuleRenderer.AcceptHex} return comment \"allow forwarded traffic by default\"");
                 break;
         }
         return new NftChain(null, body.ToImmutable());
@@ -380,8 +421,13 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
                 requests.Add((request, name is null));
                 return name;
             }, options.Ipv6Support, untracked: policy.Flavor == HostPolicyFlavor.Untracked);
-            NftChain? Chain(PolicyDirection d) =>
-                policy.Governs(d) ? new NftChain(null, [.. policy.Rules(d).SelectMany(rules.Render)]) : null;
+            NftChain? Chain(PolicyDirection d)
+            {
+                if (!policy.Governs(d)) return null;
+                var body = ImmutableArray.CreateBuilder<string>();
+                foreach (var rule in policy.Rules(d)) rules.Render(rule, body);
+                return new NftChain(null, body.ToImmutable());
+            }
             var chains = new PolicyChains(PolicyChainName(policy, PolicyDirection.Ingress), Chain(PolicyDirection.Ingress),
                 PolicyChainName(policy, PolicyDirection.Egress), Chain(PolicyDirection.Egress), requests.ToImmutable());
             _policyChains[policy] = chains;
@@ -421,7 +467,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private void RenderProfiles(HashSet<string> namespaces)
     {
         var allow = new NftChain(null,
-            [$"counter meta mark set meta mark | {RuleRenderer.Hex(RuleRenderer.AcceptMark)} return", "counter drop comment \"no profile matched\""]);
+            [$"counter {RuleRenderer.SetAccept}", "counter drop comment \"no profile matched\""]);
         foreach (var ns in namespaces.Where(ns => !_profiles.Contains(ns)))
         {
             _chains[$"pri-kns.{ns}"] = allow;
@@ -449,12 +495,12 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private void RenderBaseChains(HostDispatch hosts)
     {
         var prefix = Quoted(options.InterfacePrefix + "*");
-        var accept = RuleRenderer.Hex(RuleRenderer.AcceptMark);
+        var accept = RuleRenderer.AcceptHex;
         var alreadyAccepted = $"meta mark & {accept} != 0 counter accept";
         SetChain(FromDispatch, new NftChain(null,
-            [.. ConntrackFastPath, $"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
+            [.. ConntrackFastPath, ClearMarks, $"iifname vmap @{FromWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
         SetChain(ToDispatch, new NftChain(null,
-            [.. ConntrackFastPath, $"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
+            [.. ConntrackFastPath, ClearMarks, $"oifname vmap @{ToWorkloadMap}", "counter drop comment \"unknown workload interface\""]));
         SetChain(PreroutingChain, new NftChain(PreroutingHook, [$"iifname {prefix} counter jump {FromDispatch}"]));
         SetChain(PostroutingChain, new NftChain(PostroutingHook, [$"oifname {prefix} counter jump {ToDispatch}"]));
         var forward = ImmutableArray.CreateBuilder<string>();

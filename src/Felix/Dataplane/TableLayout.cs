@@ -38,10 +38,20 @@ internal sealed class TableLayout(NftDataplaneOptions options)
         [$"iifname \"{options.InterfacePrefix}*\" iifname != @{WorkloadInterfaceSet} counter drop comment \"unknown workload interface\""]);
     private readonly NftChain _mainPostrouting = new(RulesetRenderer.PostroutingHook,
         [$"oifname \"{options.InterfacePrefix}*\" oifname != @{WorkloadInterfaceSet} counter drop comment \"unknown workload interface\""]);
+    // A workload's chains expect its marks cleared; only a workload's packets are cleared, since a host endpoint's carry
+    // the accept bit of its raw or pre-DNAT policy on to the main table's hooks.
     private readonly NftChain _workloadPrerouting = new(RulesetRenderer.PreroutingHook,
-        [.. RulesetRenderer.ConntrackFastPath, $"iifname vmap @{RulesetRenderer.FromWorkloadMap}"]);
+    [
+        .. RulesetRenderer.ConntrackFastPath,
+        $"iifname \"{options.InterfacePrefix}*\" {RulesetRenderer.ClearMarks}",
+        $"iifname vmap @{RulesetRenderer.FromWorkloadMap}",
+    ]);
     private readonly NftChain _workloadPostrouting = new(RulesetRenderer.PostroutingHook,
-        [.. RulesetRenderer.ConntrackFastPath, $"oifname vmap @{RulesetRenderer.ToWorkloadMap}"]);
+    [
+        .. RulesetRenderer.ConntrackFastPath,
+        $"oifname \"{options.InterfacePrefix}*\" {RulesetRenderer.ClearMarks}",
+        $"oifname vmap @{RulesetRenderer.ToWorkloadMap}",
+    ]);
 
     private NftRuleset _logical = NftRuleset.Empty;
     private Table _main = new();
@@ -294,30 +304,52 @@ internal sealed class TableLayout(NftDataplaneOptions options)
         /// <summary>
         /// What a chain's rules or a map's elements name, each once: <c>jump</c>/<c>goto</c> targets, and <c>@name</c>
         /// lookups (a map when the rule dispatches with <c>vmap</c>, a set otherwise). A dispatch map's elements hold
-        /// their chains themselves (<see cref="Element"/>).
+        /// their chains themselves (<see cref="Element"/>). Rules are scanned word by word in place: a full program
+        /// holds some 100,000 of them.
         /// </summary>
-        private HashSet<Node> References(Node node, object content)
+        private List<Node> References(Node node, object content)
         {
-            var names = new HashSet<Node>();
+            var names = new List<Node>();
             if (IsDispatch(node)) return names;
             switch (content)
             {
                 case NftChain chain:
-                    foreach (var rule in chain.Rules)
-                    {
-                        var words = rule.Split(' ');
-                        for (var i = 0; i < words.Length; i++)
-                        {
-                            if (words[i] is "jump" or "goto" && i + 1 < words.Length) names.Add(Node.Chain(words[i + 1]));
-                            else if (words[i].StartsWith('@')) names.Add(i > 0 && words[i - 1] == "vmap" ? Node.Map(words[i][1..]) : Node.Set(words[i][1..]));
-                        }
-                    }
+                    foreach (var rule in chain.Rules) AddReferences(rule, names);
                     break;
                 case NftVerdictMap map:
-                    foreach (var verdict in map.Elements.Values) names.Add(Target(verdict));
+                    foreach (var verdict in map.Elements.Values) AddOnce(names, Target(verdict));
                     break;
             }
             return names;
+        }
+
+        private static void AddReferences(string rule, List<Node> names)
+        {
+            var text = rule.AsSpan();
+            ReadOnlySpan<char> previous = default;
+            var start = 0;
+            while (start < text.Length)
+            {
+                var length = text[start..].IndexOf(' ');
+                if (length < 0) length = text.Length - start;
+                var word = text.Slice(start, length);
+                if (previous is "jump" or "goto")
+                {
+                    AddOnce(names, Node.Chain(rule.Substring(start, length)));
+                }
+                else if (word.Length > 1 && word[0] == '@')
+                {
+                    var name = rule.Substring(start + 1, length - 1);
+                    AddOnce(names, previous is "vmap" ? Node.Map(name) : Node.Set(name));
+                }
+                previous = word;
+                start += length + 1;
+            }
+        }
+
+        private static void AddOnce(List<Node> names, Node name)
+        {
+            if (!names.Contains(name)) names.Add(name);
         }
 
         private static Node Target(string verdict) => Node.Chain(verdict[(verdict.IndexOf(' ') + 1)..]);

@@ -88,7 +88,9 @@ public sealed class HostEndpointRenderTests
 
         var ruleset = new RulesetRenderer(Options).Render(state, Local);
 
-        Assert.DoesNotContain(ruleset.Chains["tw-cali0000000x0a"].Rules, rule => rule.Contains("jump pi-", StringComparison.Ordinal));
+        // No policy for the workload: no chain, its interface goes straight to its profile.
+        Assert.DoesNotContain("tw-cali0000000x0a", ruleset.Chains.Keys);
+        Assert.Equal("goto pri-kns.x", ruleset.Maps[RulesetRenderer.ToWorkloadMap].Elements["\"cali0000000x0a\""]);
         Assert.Contains(ruleset.Chains["mangle-fh-eth0"].Rules, rule => rule.Contains("jump pi-", StringComparison.Ordinal));
         var untrackedChain = Assert.Single(ruleset.Chains["raw-fh-eth0"].Rules, rule => rule.Contains("jump pi-", StringComparison.Ordinal));
         Assert.Contains(ruleset.Chains[untrackedChain.Split(' ')[^1]].Rules, rule => rule.Contains("notrack", StringComparison.Ordinal));
@@ -127,7 +129,8 @@ public sealed class HostEndpointRenderTests
         Assert.Contains("end of tier default", rules[jumps[0].index + 2]);
         Assert.Equal($"counter jump {jumps[1].rule.Split(' ')[^1]}", jumps[1].rule);
         Assert.Equal("counter drop comment \"no profile matched\"", rules[^1]);
-        Assert.Equal("counter meta mark set meta mark | 0x00010000 return", Assert.Single(ruleset.Chains[jumps[1].rule.Split(' ')[^1]].Rules));
+        Assert.Equal($"counter goto {RuleRenderer.AcceptChain}", Assert.Single(ruleset.Chains[jumps[1].rule.Split(' ')[^1]].Rules));
+        Assert.Equal("meta mark set meta mark | 0x00010000 return", Assert.Single(ruleset.Chains[RuleRenderer.AcceptChain].Rules));
     }
 
     private static HostEndpoint Hep(string iface, string node) =>

@@ -34,7 +34,11 @@ public sealed class NftTransactionTests
         Assert.Equal(["add table inet calico", "delete table inet calico", "add table inet calico"], lines[..3]);
         var a = TableLayout.WorkloadTable("calico", "cali0000000x0a");
         Assert.Contains(lines, l => l.StartsWith($"add element inet {a} to-wl {{ \"cali0000000x0a\" : goto tw-cali0000000x0a", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith($"add rule inet {a} tw-cali0000000x0a meta mark & 0x00020000 == 0 counter jump pi-", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"add rule inet {a} tw-cali0000000x0a counter jump pi-", StringComparison.Ordinal));
+        // x/b has no policy: its interface goes straight to its namespace's profile.
+        var b = TableLayout.WorkloadTable("calico", "cali0000000x0b");
+        Assert.Contains($"add element inet {b} to-wl {{ \"cali0000000x0b\" : goto pri-kns.x }}", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith($"add chain inet {b} tw-", StringComparison.Ordinal));
         // The main table drops what comes from a workload interface no workload table knows.
         Assert.Contains("add element inet calico wl-ifaces { \"cali0000000x0a\", \"cali0000000x0b\" }", lines);
     }
@@ -127,7 +131,9 @@ public sealed class NftTransactionTests
 
         var result = dataplane.Apply(WithPolicy("role == 'client'").WithPodLabelsAdded("z/c", [new("role", "client")]), Local);
 
-        Assert.Equal(1, result.ChainsWritten);
+        // The policy chain, and the chain its Allow goes to, which its table did not need before.
+        Assert.Equal(2, result.ChainsWritten);
+        Assert.Contains(nft.Lines(1), l => Regex.IsMatch(l, $@"^add rule inet calico-wl\d {RuleRenderer.AcceptChain} "));
         var lines = nft.Lines(1);
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^flush chain inet calico-wl\d pi-"));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^add element inet calico-wl\d s4-"));
@@ -145,9 +151,11 @@ public sealed class NftTransactionTests
     {
         var nft = new RecordingNft();
         var dataplane = new NftablesDataplane(nft);
-        dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+        // Both pods have a policy, so both have chains.
+        var state = Cluster().WithGlobalNetworkPolicy(Gnp("to-x", "default", 10, "projectcalico.org/namespace == 'x'", Allow("pod == 'c'")));
+        dataplane.Apply(state, Local);
 
-        dataplane.Apply(WithPolicy("pod == 'b'"), Local[..1]);
+        dataplane.Apply(state, Local[..1]);
 
         var lines = nft.Lines(1).ToList();
         var b = TableLayout.WorkloadTable("calico", "cali0000000x0b");
