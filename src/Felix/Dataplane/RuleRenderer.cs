@@ -29,11 +29,11 @@ namespace CniNet.Felix.Dataplane;
 /// mark's read, or and write took on every rule (a full program is mostly policy rules).
 /// </para>
 /// <para>
-/// Hot at scale (a full program renders some 100,000 rules): one builder and a few lists are reused, and each rule's
-/// text is the only string a common rule allocates beside its parts.
+/// Hot at scale (a full program renders some 100,000 rules): one renderer serves every policy, reusing its builder
+/// and lists, and the common parts (protocol matches, single ports) are built once.
 /// </para>
 /// </summary>
-internal sealed class RuleRenderer(Func<SetRequest, string?> requestSet, bool ipv6, bool untracked = false)
+internal sealed class RuleRenderer(bool ipv6)
 {
     /// <summary>Accept and pass bits in the packet mark, as Felix allocates them from its default mask.</summary>
     public const uint AcceptMark = 0x10000;
@@ -57,13 +57,18 @@ internal sealed class RuleRenderer(Func<SetRequest, string?> requestSet, bool ip
     private static readonly string UntrackedAllowVerdict = $"counter notrack {SetAccept}";
     private static readonly string PassVerdict = $"counter goto {PassChain}";
 
-    private readonly StringBuilder _text = new();
+    private readonly StringBuilder _text = new(256);
+    private readonly Dictionary<(int Family, int Protocol, int NotProtocol), string> _common = [];
+    private readonly Dictionary<(string Field, int Port), string> _singlePorts = [];
     private readonly List<string> _sources = [];
     private readonly List<string> _destinations = [];
     private readonly List<Port> _numeric = [];
 
-    /// <summary>Adds the nft rules of <paramref name="rule"/> (none, when it cannot match here) to <paramref name="into"/>.</summary>
-    public void Render(CompiledRule rule, ICollection<string> into)
+    /// <summary>
+    /// Adds the nft rules of <paramref name="rule"/> (none, when it cannot match here) to <paramref name="into"/>;
+    /// <paramref name="requestSet"/> names the set a selector or named port needs, or gives null while it is empty.
+    /// </summary>
+    public void Render(CompiledRule rule, Func<SetRequest, string?> requestSet, bool untracked, ICollection<string> into)
     {
         var verdict = rule.Action switch
         {
@@ -75,27 +80,27 @@ internal sealed class RuleRenderer(Func<SetRequest, string?> requestSet, bool ip
         };
         if (rule.IpVersion is { } version)
         {
-            if (version == 4 || ipv6) Render(rule, version, verdict, into);
+            if (version == 4 || ipv6) Render(rule, version, verdict, requestSet, into);
         }
         else if (!IsFamilySpecific(rule))
         {
-            Render(rule, 0, verdict, into);
+            Render(rule, 0, verdict, requestSet, into);
         }
         else
         {
-            Render(rule, 4, verdict, into);
-            if (ipv6) Render(rule, 6, verdict, into);
+            Render(rule, 4, verdict, requestSet, into);
+            if (ipv6) Render(rule, 6, verdict, requestSet, into);
         }
     }
 
-    private void Render(CompiledRule rule, int family, string verdict, ICollection<string> into)
+    private void Render(CompiledRule rule, int family, string verdict, Func<SetRequest, string?> requestSet, ICollection<string> into)
     {
-        var common = Common(rule, family);
-        if (!Entity(rule.Source, family, "saddr", "sport", rule.Protocol, _sources)
-            || !Entity(rule.Destination, family, "daddr", "dport", rule.Protocol, _destinations))
+        if (!Entity(rule.Source, family, "saddr", "sport", rule.Protocol, requestSet, _sources)
+            || !Entity(rule.Destination, family, "daddr", "dport", rule.Protocol, requestSet, _destinations))
         {
             return;
         }
+        var common = Common(rule, family);
         foreach (var source in _sources)
         {
             foreach (var destination in _destinations)
@@ -126,6 +131,17 @@ internal sealed class RuleRenderer(Func<SetRequest, string?> requestSet, bool ip
         || entity.Ports.Any(p => p.IsNamed) || entity.NotPorts.Any(p => p.IsNamed);
 
     private string Common(CompiledRule rule, int family)
+    {
+        if (rule.Icmp is null && rule.NotIcmp is null)
+        {
+            var key = (family, rule.Protocol?.Number ?? -1, rule.NotProtocol?.Number ?? -1);
+            if (!_common.TryGetValue(key, out var common)) _common[key] = common = BuildCommon(rule, family);
+            return common;
+        }
+        return BuildCommon(rule, family);
+    }
+
+    private string BuildCommon(CompiledRule rule, int family)
     {
         _text.Clear();
         if (family != 0)
@@ -168,7 +184,9 @@ internal sealed class RuleRenderer(Func<SetRequest, string?> requestSet, bool ip
     /// Fills <paramref name="alternatives"/> with the alternatives for one side of the rule (each the text of its
     /// ANDed matches, empty when it has none); false when the rule cannot match in this family.
     /// </summary>
-    private bool Entity(EntityMatcher entity, int family, string address, string port, Protocol? protocol, List<string> alternatives)
+    private bool Entity(
+        EntityMatcher entity, int family, string address, string port, Protocol? protocol, Func<SetRequest, string?> requestSet,
+        List<string> alternatives)
     {
         alternatives.Clear();
         _text.Clear();
@@ -226,7 +244,15 @@ internal sealed class RuleRenderer(Func<SetRequest, string?> requestSet, bool ip
             return true;
         }
 
-        if (Numeric(entity.Ports) is { } numeric)
+        if (entity.Ports is [{ IsNamed: false } single] && single.MinPort == single.MaxPort && protocol is not null)
+        {
+            if (!_singlePorts.TryGetValue((port, single.MinPort), out var match))
+            {
+                _singlePorts[(port, single.MinPort)] = match = string.Create(CultureInfo.InvariantCulture, $"th {port} {single.MinPort}");
+            }
+            alternatives.Add(Joined(parts, match));
+        }
+        else if (Numeric(entity.Ports) is { } numeric)
         {
             // Calico requires TCP, UDP or SCTP with ports; without a protocol, only those carry ports.
             var restrict = protocol is null ? "meta l4proto { 6, 17, 132 } " : "";
@@ -258,7 +284,6 @@ internal sealed class RuleRenderer(Func<SetRequest, string?> requestSet, bool ip
             if (!p.IsNamed) _numeric.Add(p);
         }
         if (_numeric.Count == 0) return null;
-        if (_numeric.Count == 1 && _numeric[0].MinPort == _numeric[0].MaxPort) return _numeric[0].MinPort.ToString(CultureInfo.InvariantCulture);
         _numeric.Sort((a, b) => a.MinPort.CompareTo(b.MinPort));
         var merged = new List<(int Min, int Max)>();
         foreach (var p in _numeric)

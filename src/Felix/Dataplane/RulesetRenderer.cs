@@ -82,6 +82,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private static readonly NftChain AcceptChain = new(null, [RuleRenderer.SetAccept]);
     private static readonly NftChain PassChain = new(null, [RuleRenderer.SetPass]);
 
+    private readonly RuleRenderer _rules = new(options.Ipv6Support);
     private PolicyCache _policyCache = new();
     private IpSetRegistry _sets = new();
     private Dictionary<string, EndpointChains> _endpoints = new(StringComparer.Ordinal);
@@ -415,18 +416,19 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         foreach (var policy in active.Where(p => !_policyChains.ContainsKey(p)))
         {
             var requests = ImmutableArray.CreateBuilder<(SetRequest, bool)>();
-            var rules = new RuleRenderer(request =>
+            Func<SetRequest, string?> requestSet = request =>
             {
                 var name = _sets.Acquire(request);
                 requests.Add((request, name is null));
                 return name;
-            }, options.Ipv6Support, untracked: policy.Flavor == HostPolicyFlavor.Untracked);
+            };
             NftChain? Chain(PolicyDirection d)
             {
                 if (!policy.Governs(d)) return null;
-                var body = ImmutableArray.CreateBuilder<string>();
-                foreach (var rule in policy.Rules(d)) rules.Render(rule, body);
-                return new NftChain(null, body.ToImmutable());
+                var rules = policy.Rules(d);
+                var body = ImmutableArray.CreateBuilder<string>(rules.Length);
+                foreach (var rule in rules) _rules.Render(rule, requestSet, policy.Flavor == HostPolicyFlavor.Untracked, body);
+                return new NftChain(null, body.DrainToImmutable());
             }
             var chains = new PolicyChains(PolicyChainName(policy, PolicyDirection.Ingress), Chain(PolicyDirection.Ingress),
                 PolicyChainName(policy, PolicyDirection.Egress), Chain(PolicyDirection.Egress), requests.ToImmutable());

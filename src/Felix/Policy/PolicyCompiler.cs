@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Net;
 using CniNet.Felix.Calc;
@@ -18,6 +19,10 @@ internal static class PolicyCompiler
     public const string KindKubernetesNetworkPolicy = "KubernetesNetworkPolicy";
     public const string KindNetworkPolicy = "NetworkPolicy";
     public const string KindGlobalNetworkPolicy = "GlobalNetworkPolicy";
+
+    private const int ParsedLimit = 65_536;
+
+    private static readonly ConcurrentDictionary<string, Selector> Parsed = new(StringComparer.Ordinal);
 
     // api/pkg/apis/projectcalico/v3/tier.go: the built-in tiers, their orders and default actions.
     private static readonly ImmutableDictionary<string, (double Order, bool DefaultPass)> BuiltInTiers =
@@ -126,18 +131,18 @@ internal static class PolicyCompiler
         HostPolicyFlavor flavor = HostPolicyFlavor.Normal)
     {
         var parts = ImmutableArray.CreateBuilder<Selector>();
-        parts.Add(Selector.Parse(selector ?? ""));
+        parts.Add(ParseSelector(selector ?? ""));
         if (ns is not null)
         {
             parts.Add(InNamespace(ns));
         }
         if (!string.IsNullOrWhiteSpace(namespaceSelector))
         {
-            parts.Add(Selector.Parse(namespaceSelector).ToNamespaceSelector(CalicoLabels.NamespacePrefix, CalicoLabels.Namespace));
+            parts.Add(ParseSelector(namespaceSelector).ToNamespaceSelector(CalicoLabels.NamespacePrefix, CalicoLabels.Namespace));
         }
         if (!string.IsNullOrWhiteSpace(serviceAccountSelector))
         {
-            parts.Add(Selector.Parse(serviceAccountSelector).AttachPrefix(CalicoLabels.ServiceAccountPrefix));
+            parts.Add(ParseSelector(serviceAccountSelector).AttachPrefix(CalicoLabels.ServiceAccountPrefix));
         }
 
         bool governsIngress, governsEgress;
@@ -189,16 +194,16 @@ internal static class PolicyCompiler
         {
             throw new NotSupportedException($"policy {policyName}: service matches need Service endpoints, which the cluster state does not hold");
         }
-        var parts = ImmutableArray.CreateBuilder<Selector>();
+        var parts = ImmutableArray.CreateBuilder<Selector>(initialCapacity: 3);
         var hasSelector = !string.IsNullOrWhiteSpace(entity.Selector);
         var hasNotSelector = !string.IsNullOrWhiteSpace(entity.NotSelector);
         if (hasSelector)
         {
-            parts.Add(Selector.Parse(entity.Selector!));
+            parts.Add(ParseSelector(entity.Selector!));
         }
         if (!string.IsNullOrWhiteSpace(entity.NamespaceSelector))
         {
-            parts.Add(Selector.Parse(entity.NamespaceSelector).ToNamespaceSelector(CalicoLabels.NamespacePrefix, CalicoLabels.Namespace));
+            parts.Add(ParseSelector(entity.NamespaceSelector).ToNamespaceSelector(CalicoLabels.NamespacePrefix, CalicoLabels.Namespace));
         }
         else if (ns is not null && (hasSelector || hasNotSelector || entity.ServiceAccounts is not null))
         {
@@ -209,14 +214,14 @@ internal static class PolicyCompiler
         {
             if (!string.IsNullOrWhiteSpace(accounts.Selector))
             {
-                parts.Add(Selector.Parse(accounts.Selector).AttachPrefix(CalicoLabels.ServiceAccountPrefix));
+                parts.Add(ParseSelector(accounts.Selector).AttachPrefix(CalicoLabels.ServiceAccountPrefix));
             }
             if (accounts.Names is { Count: > 0 } names)
             {
-                parts.Add(Selector.Parse($"{CalicoLabels.ServiceAccount} in {{{string.Join(", ", names.Select(Quote))}}}"));
+                parts.Add(ParseSelector($"{CalicoLabels.ServiceAccount} in {{{string.Join(", ", names.Select(Quote))}}}"));
             }
         }
-        var notSelector = hasNotSelector ? new SelectorConjunction([Selector.Parse(entity.NotSelector!)]) : null;
+        var notSelector = hasNotSelector ? new SelectorConjunction([ParseSelector(entity.NotSelector!)]) : null;
         return new EntityMatcher(new SelectorConjunction(parts.ToImmutable()), notSelector,
             ParseNets(entity.Nets), ParseNets(entity.NotNets), [.. entity.Ports ?? []], [.. entity.NotPorts ?? []]);
     }
@@ -263,9 +268,24 @@ internal static class PolicyCompiler
         return (tier.Spec.Order ?? builtIn?.Order, defaultPass);
     }
 
+    /// <summary>
+    /// Each distinct selector text parsed once: policies repeat their selectors (a rule's <c>app == 'web'</c>, a
+    /// namespace's scope), and a full program compiles some 100,000 of them. Parsed selectors are immutable, so one
+    /// serves every rule that writes it; past its bound the memo starts again rather than grow with every selector ever
+    /// seen. What does not parse throws, and is not kept.
+    /// </summary>
+    private static Selector ParseSelector(string text)
+    {
+        if (Parsed.TryGetValue(text, out var selector)) return selector;
+        selector = Selector.Parse(text);
+        if (Parsed.Count >= ParsedLimit) Parsed.Clear();
+        Parsed[text] = selector;
+        return selector;
+    }
+
     private static string TierOf(string? tier) => string.IsNullOrEmpty(tier) ? TierSpec.DefaultName : tier;
 
-    private static Selector InNamespace(string ns) => Selector.Parse($"{CalicoLabels.Namespace} == {Quote(ns)}");
+    private static Selector InNamespace(string ns) => ParseSelector($"{CalicoLabels.Namespace} == {Quote(ns)}");
 
     // Selector literals have no escapes: a value holding a single quote goes in double quotes.
     internal static string Quote(string value) => value.Contains('\'') ? $"\"{value}\"" : $"'{value}'";

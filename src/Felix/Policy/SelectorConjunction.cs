@@ -13,11 +13,26 @@ internal sealed class SelectorConjunction(ImmutableArray<Selector> parts)
 
     public bool IsEmpty => parts.IsEmpty;
 
-    /// <summary>The canonical text of every part, ANDed: equal texts select the same members, so they share an IP set.</summary>
-    public override string ToString() => string.Join(" && ", parts.Select(part => part.ToString()));
+    private string? _text;
+
+    /// <summary>
+    /// The canonical text of every part, ANDed: equal texts select the same members, so they share an IP set. Built
+    /// once: every rendering of a rule names its sets by it.
+    /// </summary>
+    public override string ToString() => _text ??= string.Join(" && ", parts.Select(part => part.ToString()));
 
     /// <summary>A label every label set this conjunction matches holds with this value, or null.</summary>
-    public KeyValuePair<string, string>? RequiredLabel => parts.Select(part => part.RequiredLabel).FirstOrDefault(label => label is not null);
+    public KeyValuePair<string, string>? RequiredLabel
+    {
+        get
+        {
+            foreach (var part in parts)
+            {
+                if (part.RequiredLabel is { } label) return label;
+            }
+            return null;
+        }
+    }
 
     public bool Matches(IReadOnlyDictionary<string, string> labels)
     {
