@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Net;
 using CniNet.Felix.Calc;
@@ -22,7 +21,7 @@ internal static class PolicyCompiler
 
     private const int ParsedLimit = 65_536;
 
-    private static readonly ConcurrentDictionary<string, Selector> Parsed = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Selector> Parsed = new(StringComparer.Ordinal);
 
     // api/pkg/apis/projectcalico/v3/tier.go: the built-in tiers, their orders and default actions.
     private static readonly ImmutableDictionary<string, (double Order, bool DefaultPass)> BuiltInTiers =
@@ -276,10 +275,16 @@ internal static class PolicyCompiler
     /// </summary>
     private static Selector ParseSelector(string text)
     {
-        if (Parsed.TryGetValue(text, out var selector)) return selector;
-        selector = Selector.Parse(text);
-        if (Parsed.Count >= ParsedLimit) Parsed.Clear();
-        Parsed[text] = selector;
+        lock (Parsed)
+        {
+            if (Parsed.TryGetValue(text, out var known)) return known;
+        }
+        var selector = Selector.Parse(text);
+        lock (Parsed)
+        {
+            if (Parsed.Count >= ParsedLimit) Parsed.Clear();
+            Parsed[text] = selector;
+        }
         return selector;
     }
 
