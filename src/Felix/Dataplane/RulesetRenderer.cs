@@ -22,11 +22,14 @@ namespace CniNet.Felix.Dataplane;
 /// <item>the conntrack fast path (established/related accept, invalid drop) once in each dispatch chain, before the
 /// map: Felix has it at the top of every endpoint chain, with the same verdicts for every known interface, but those two
 /// rules per chain were a tenth of a large table's rules, each loaded and validated on every commit;</item>
+/// <item>the accept and pass bits cleared once in the dispatch, not in every workload's chain;</item>
 /// <item>each endpoint chain: per tier a jump to
-/// each policy chain while the pass bit is clear, returning as soon as the accept bit is set, and the end-of-tier drop
-/// unless the tier's default action is Pass; then a goto to the profile <c>kns.&lt;ns&gt;</c>, which allows (and
-/// would otherwise drop);</item>
-/// <item>policy chains <c>pi-&lt;hash&gt;</c>/<c>po-&lt;hash&gt;</c> shared by every endpoint the policy selects;</item>
+/// each policy chain (while the pass bit is clear, where a policy before may have set it), returning as soon as the
+/// accept bit is set, and the end-of-tier drop unless the tier's default action is Pass; then a goto to the profile
+/// <c>kns.&lt;ns&gt;</c>, which allows (and would otherwise drop). See <see cref="EndpointChain"/> for the rules left
+/// out where they cannot change a verdict; a direction no policy governs dispatches straight to the profile;</item>
+/// <item>policy chains <c>pi-&lt;hash&gt;</c>/<c>po-&lt;hash&gt;</c> shared by every endpoint the policy selects; an
+/// Allow or Pass is a goto to <c>mark-accept</c>/<c>mark-pass</c>, which set the bit and return;</item>
 /// <item>a named set per selector and per named port (a rule that needs an empty one is left out until it has
 /// members; see <see cref="RuleRenderer"/>); counters on every rule;</item>
 /// <item>with host endpoints on this node, Felix's host-endpoint chains and hooks (raw, mangle and filter; see
