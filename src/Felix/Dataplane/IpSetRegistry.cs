@@ -21,10 +21,10 @@ internal sealed class IpSetRegistry
 {
     private readonly Dictionary<string, (IpSetMemberSource Source, IpSetMember Member)> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Label, string Value), HashSet<string>> _membersByLabel = [];
-    private readonly Dictionary<string, TrackedSet> _sets = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Selector, string? PortName, int Family), TrackedSet> _sets = [];
     private readonly Dictionary<(string Label, string Value), HashSet<TrackedSet>> _setsByLabel = [];
     private readonly HashSet<TrackedSet> _unindexedSets = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<string, int> _holders = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Selector, string? PortName, int Family), int> _holders = [];
 
     /// <summary>Some set became empty or stopped being empty in this round's <see cref="BeginRound"/>.</summary>
     public bool EmptinessChanged { get; private set; }
@@ -56,25 +56,26 @@ internal sealed class IpSetRegistry
     /// <summary>Holds the set <paramref name="request"/> names; its name, or null while it has no element.</summary>
     public string? Acquire(SetRequest request)
     {
-        if (!_sets.TryGetValue(request.Name, out var set))
+        var key = request.Key;
+        if (!_sets.TryGetValue(key, out var set))
         {
             set = new TrackedSet(request);
             var candidates = set.RequiredLabel is { } label
                 ? _membersByLabel.GetValueOrDefault(label) ?? []
                 : (IEnumerable<string>)_members.Keys;
             foreach (var id in candidates) set.Update(id, _members[id].Member);
-            _sets[request.Name] = set;
-            if (set.RequiredLabel is { } key) SetsWith(key).Add(set);
+            _sets[key] = set;
+            if (set.RequiredLabel is { } required) SetsWith(required).Add(set);
             else _unindexedSets.Add(set);
         }
-        _holders[request.Name] = _holders.GetValueOrDefault(request.Name) + 1;
-        return set.IsEmpty ? null : request.Name;
+        _holders[key] = _holders.GetValueOrDefault(key) + 1;
+        return set.IsEmpty ? null : set.Name;
     }
 
     /// <summary>Whether the set of <paramref name="request"/> (held) has no element now.</summary>
-    public bool IsEmpty(SetRequest request) => _sets[request.Name].IsEmpty;
+    public bool IsEmpty(SetRequest request) => _sets[request.Key].IsEmpty;
 
-    public void Release(SetRequest request) => _holders[request.Name]--;
+    public void Release(SetRequest request) => _holders[request.Key]--;
 
     public ImmutableSortedDictionary<string, NftSet> EndRound()
     {
@@ -86,7 +87,7 @@ internal sealed class IpSetRegistry
             if (set.RequiredLabel is not { } label) _unindexedSets.Remove(set);
             else if (_setsByLabel[label].Remove(set) && _setsByLabel[label].Count == 0) _setsByLabel.Remove(label);
         }
-        return _sets.ToImmutableSortedDictionary(set => set.Key, set => set.Value.Current, StringComparer.Ordinal);
+        return _sets.Values.ToImmutableSortedDictionary(set => set.Name, set => set.Current, StringComparer.Ordinal);
     }
 
     /// <summary>Re-matches member <paramref name="id"/> against every set its old or new labels could be in.</summary>

@@ -8,9 +8,18 @@ namespace CniNet.Felix.Dataplane;
 /// members the selector matches (<c>n4-</c>/<c>n6-</c>, Felix's <c>cali40n:</c>). The name is a hash of what the set
 /// stands for, so equal needs share one set.
 /// </summary>
-internal sealed record SetRequest(SelectorConjunction Selector, string? PortName, int Family)
+internal sealed class SetRequest(SelectorConjunction selector, string? portName, int family)
 {
-    public string Name { get; } = PortName is null
-        ? $"s{Family}-{NftNames.Hash(Selector.ToString())}"
-        : $"n{Family}-{NftNames.Hash($"{Selector}\n{PortName}")}";
+    public SelectorConjunction Selector => selector;
+
+    public string? PortName => portName;
+
+    public int Family => family;
+
+    /// <summary>What the set stands for; equal keys are one set. Cheaper than its name, which is hashed from it.</summary>
+    public (string Selector, string? PortName, int Family) Key => (selector.ToString(), portName, family);
+
+    public string Name() => portName is null
+        ? $"s{family}-{NftNames.Hash(selector.ToString())}"
+        : $"n{family}-{NftNames.Hash($"{selector}\n{portName}")}";
 }

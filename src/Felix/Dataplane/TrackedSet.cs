@@ -28,6 +28,9 @@ internal sealed class TrackedSet(SetRequest request)
         }
     }
 
+    /// <summary>The set's name in the table, a hash of what it stands for.</summary>
+    public string Name { get; } = request.Name();
+
     public NftSet Current => _built ??= Build();
 
     /// <summary>No member contributes anything: a rule that must find an address in it cannot match.</summary>

@@ -193,7 +193,7 @@ internal static class PolicyCompiler
         {
             throw new NotSupportedException($"policy {policyName}: service matches need Service endpoints, which the cluster state does not hold");
         }
-        var parts = ImmutableArray.CreateBuilder<Selector>(initialCapacity: 3);
+        var parts = ImmutableArray.CreateBuilder<Selector>(initialCapacity: 2);
         var hasSelector = !string.IsNullOrWhiteSpace(entity.Selector);
         var hasNotSelector = !string.IsNullOrWhiteSpace(entity.NotSelector);
         if (hasSelector)
@@ -221,7 +221,7 @@ internal static class PolicyCompiler
             }
         }
         var notSelector = hasNotSelector ? new SelectorConjunction([ParseSelector(entity.NotSelector!)]) : null;
-        return new EntityMatcher(new SelectorConjunction(parts.ToImmutable()), notSelector,
+        return new EntityMatcher(parts.Count == 0 ? SelectorConjunction.None : new SelectorConjunction(parts.ToImmutable()), notSelector,
             ParseNets(entity.Nets), ParseNets(entity.NotNets), [.. entity.Ports ?? []], [.. entity.NotPorts ?? []]);
     }
 
