@@ -243,15 +243,13 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         if (kind is not ChainKind.Workload) body.Add(ClearMarks);
         // A tier with no policy for this endpoint and direction does not exist for it: no end-of-tier drop.
         var mayPass = false;
-        var first = true;
         foreach (var tier in ordered.Where(p => p.Governs(direction)).GroupBy(p => tierOf[p]))
         {
-            if (!first && mayPass)
+            if (mayPass)
             {
                 body.Add(ClearPass);
                 mayPass = false;
             }
-            first = false;
             var drops = !tier.Key.DefaultPass && kind is not ChainKind.PolicyOnly;
             var endOfTier = $"counter drop comment \"end of tier {tier.Key.Name}\"";
             var policies = tier.ToList();
