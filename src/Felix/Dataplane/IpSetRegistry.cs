@@ -26,12 +26,19 @@ internal sealed class IpSetRegistry
     private readonly HashSet<TrackedSet> _unindexedSets = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(string Selector, string? PortName, int Family), int> _holders = [];
 
+    private object[]? _sources;
+
     /// <summary>Some set became empty or stopped being empty in this round's <see cref="BeginRound"/>.</summary>
     public bool EmptinessChanged { get; private set; }
 
     public void BeginRound(ClusterState state)
     {
         EmptinessChanged = false;
+        // The state is immutable and keeps the lists it did not change: when none that members come from changed (a
+        // policy change), there is nothing to re-match.
+        object[] sources = [state.Pods, state.Namespaces, state.NetworkSets, state.GlobalNetworkSets, state.HostEndpoints, state.Profiles];
+        if (_sources is not null && sources.AsSpan().SequenceEqual(_sources, ReferenceEqualityComparer.Instance)) return;
+        _sources = sources;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var source in PolicyCompiler.MemberSources(state))
         {

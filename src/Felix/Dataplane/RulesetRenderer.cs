@@ -196,7 +196,10 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         {
             var changed = false;
             foreach (var policy in removed) changed |= known.Selected.Remove(policy);
-            foreach (var policy in added.Where(p => p.AppliesToWorkloads && p.Selects(known.Labels))) changed |= known.Selected.Add(policy);
+            foreach (var policy in added)
+            {
+                if (policy.AppliesToWorkloads && policy.Selects(known.Labels)) changed |= known.Selected.Add(policy);
+            }
             if (changed) known.Rendered = false;
             return known;
         }
