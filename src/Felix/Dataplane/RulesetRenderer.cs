@@ -99,6 +99,9 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private HashSet<string> _hostChains = new(StringComparer.Ordinal);
     private Dictionary<Profile, CompiledPolicy> _hostProfiles = new(ReferenceEqualityComparer.Instance);
     private string _tierSignature = "";
+    private object[]? _policySources;
+    private Dictionary<CompiledPolicy, int> _rank = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<CompiledPolicy, CompiledTier> _tierOf = new(ReferenceEqualityComparer.Instance);
     private bool _trusted;
 
     public NftRuleset Render(ClusterState state, IReadOnlyCollection<WorkloadInterface> endpoints)
@@ -107,30 +110,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         if (!_trusted) Reset();
         _trusted = false;
 
-        var tiers = PolicyCompiler.CompileTiers(state, _policyCache);
-        var rank = new Dictionary<CompiledPolicy, int>(ReferenceEqualityComparer.Instance);
-        var tierOf = new Dictionary<CompiledPolicy, CompiledTier>(ReferenceEqualityComparer.Instance);
-        foreach (var tier in tiers)
-        {
-            foreach (var policy in tier.Policies)
-            {
-                rank[policy] = rank.Count;
-                tierOf[policy] = tier;
-            }
-        }
-        var signature = string.Join('\n', tiers.Select(t => $"{t.Name} {t.Order} {t.DefaultPass}"));
-        if (signature != _tierSignature)
-        {
-            // Tier order or default actions changed: every endpoint chain is laid out again.
-            foreach (var endpoint in _endpoints.Values) endpoint.Rendered = false;
-            _tierSignature = signature;
-        }
-        var current = new HashSet<CompiledPolicy>(rank.Keys, ReferenceEqualityComparer.Instance);
-        var added = current.Where(p => !_policies.Contains(p)).ToList();
-        var removed = _policies.Where(p => !current.Contains(p)).ToList();
-        _policies = current;
-        foreach (var policy in removed) _index.Remove(policy);
-        foreach (var policy in added) _index.Add(policy);
+        var (added, removed) = UpdatePolicies(state);
+        var (rank, tierOf) = (_rank, _tierOf);
         _sets.BeginRound(state);
 
         var pods = new Dictionary<string, PodEndpoint>(StringComparer.Ordinal);
@@ -181,6 +162,43 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, maps), _chains.ToImmutable());
         _trusted = true;
         return ruleset;
+    }
+
+    /// <summary>
+    /// The policies in order (<see cref="_rank"/>) with their tiers, the index over them, and those added and removed
+    /// since the last round; left as they are when none of the lists they come from changed (a pod's change, which the
+    /// immutable state makes without touching them).
+    /// </summary>
+    private (List<CompiledPolicy> Added, List<CompiledPolicy> Removed) UpdatePolicies(ClusterState state)
+    {
+        object[] sources = [state.KubernetesPolicies, state.NetworkPolicies, state.GlobalNetworkPolicies, state.Tiers];
+        if (_policySources is not null && sources.AsSpan().SequenceEqual(_policySources, ReferenceEqualityComparer.Instance)) return ([], []);
+        var tiers = PolicyCompiler.CompileTiers(state, _policyCache);
+        _rank = new Dictionary<CompiledPolicy, int>(ReferenceEqualityComparer.Instance);
+        _tierOf = new Dictionary<CompiledPolicy, CompiledTier>(ReferenceEqualityComparer.Instance);
+        foreach (var tier in tiers)
+        {
+            foreach (var policy in tier.Policies)
+            {
+                _rank[policy] = _rank.Count;
+                _tierOf[policy] = tier;
+            }
+        }
+        var signature = string.Join('\n', tiers.Select(t => $"{t.Name} {t.Order} {t.DefaultPass}"));
+        if (signature != _tierSignature)
+        {
+            // Tier order or default actions changed: every endpoint chain is laid out again.
+            foreach (var endpoint in _endpoints.Values) endpoint.Rendered = false;
+            _tierSignature = signature;
+        }
+        var current = new HashSet<CompiledPolicy>(_rank.Keys, ReferenceEqualityComparer.Instance);
+        var added = current.Where(p => !_policies.Contains(p)).ToList();
+        var removed = _policies.Where(p => !current.Contains(p)).ToList();
+        _policies = current;
+        foreach (var policy in removed) _index.Remove(policy);
+        foreach (var policy in added) _index.Add(policy);
+        _policySources = sources;
+        return (added, removed);
     }
 
     /// <summary>
@@ -567,6 +585,9 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         _hostChains = new HashSet<string>(StringComparer.Ordinal);
         _hostProfiles = new Dictionary<Profile, CompiledPolicy>(ReferenceEqualityComparer.Instance);
         _tierSignature = "";
+        _policySources = null;
+        _rank = new Dictionary<CompiledPolicy, int>(ReferenceEqualityComparer.Instance);
+        _tierOf = new Dictionary<CompiledPolicy, CompiledTier>(ReferenceEqualityComparer.Instance);
     }
 
     /// <summary>A host endpoint's chain: <c>fh-eth0</c>; the all-interfaces endpoint's, which no interface can name, <c>fhall</c>.</summary>
