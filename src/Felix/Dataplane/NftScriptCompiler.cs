@@ -20,7 +20,6 @@ internal sealed class NftScriptCompiler
     private readonly Dictionary<string, NfTablesRule> _rules = new(StringComparer.Ordinal);
     private Dictionary<(string Table, string Name), NftSetType?> _changes = [];
     private HashSet<string> _deletedTables = new(StringComparer.Ordinal);
-    private string _lastTable = "";
 
     /// <summary>Writes the script's commands into <paramref name="batch"/>, each under its line number as origin.</summary>
     /// <exception cref="NftUnsupportedException">A line outside the grammar; the message names the line.</exception>
@@ -134,9 +133,8 @@ internal sealed class NftScriptCompiler
         var chainEnd = afterTable.IndexOf(' ');
         if (chainEnd <= 0) return false;
         var text = afterTable[(chainEnd + 1)..];
-        if (!text.SequenceEqual(text.Trim()) || text.IsEmpty) return false;
-        var table = rest[..tableEnd];
-        if (!table.SequenceEqual(_lastTable)) _lastTable = table.ToString();
+        // The line is trimmed: only a second space before the rule would make its text differ from the cached one.
+        if (text.IsEmpty || char.IsWhiteSpace(text[0])) return false;
         var rules = _rules.GetAlternateLookup<ReadOnlySpan<char>>();
         if (!rules.TryGetValue(text, out var rule))
         {
@@ -145,7 +143,7 @@ internal sealed class NftScriptCompiler
             if (_rules.Count >= RuleCacheLimit) _rules.Clear();
             _rules[key] = rule;
         }
-        batch.AddRule(_lastTable, afterTable[..chainEnd].ToString(), rule);
+        batch.AddRule(rest[..tableEnd], afterTable[..chainEnd], rule);
         return true;
     }
 
