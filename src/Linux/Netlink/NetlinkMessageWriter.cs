@@ -141,7 +141,9 @@ internal sealed class NetlinkMessageWriter : IDisposable
 
     public void Dispose()
     {
+        // Forgotten, not only unmapped: a span over it after this would reach memory that is no longer ours.
         _mapped?.Dispose();
+        _mapped = null;
         var array = _array;
         _array = [];
         if (array.Length > 0) ArrayPool<byte>.Shared.Return(array);
