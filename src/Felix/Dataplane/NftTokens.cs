@@ -23,7 +23,8 @@ internal sealed class NftTokens
             }
             else if (c is '{' or '}' or ',' or ';')
             {
-                _words.Add(c.ToString());
+                // Constants, not a new string per mark: an element line of 500 addresses has 500 of them.
+                _words.Add(c switch { '{' => "{", '}' => "}", ',' => ",", _ => ";" });
                 i++;
             }
             else if (c == '"')
