@@ -57,7 +57,7 @@ public sealed class NfTablesBatch : IDisposable
     }
 
     /// <summary>Creates a chain (a base chain with <paramref name="hook"/>), or leaves an existing one as it is.</summary>
-    public void AddChain(string table, string chain, NfTablesHook? hook)
+    public void AddChain(ReadOnlySpan<char> table, ReadOnlySpan<char> chain, NfTablesHook? hook)
     {
         Begin(Uapi.NFT_MSG_NEWCHAIN, Uapi.NLM_F_CREATE);
         _writer.AttributeString(Uapi.NFTA_CHAIN_TABLE, table);
@@ -75,7 +75,7 @@ public sealed class NfTablesBatch : IDisposable
     }
 
     /// <summary>Deletes an empty chain no rule or map element refers to.</summary>
-    public void DeleteChain(string table, string chain)
+    public void DeleteChain(ReadOnlySpan<char> table, ReadOnlySpan<char> chain)
     {
         Begin(Uapi.NFT_MSG_DELCHAIN, 0);
         _writer.AttributeString(Uapi.NFTA_CHAIN_TABLE, table);
@@ -84,7 +84,7 @@ public sealed class NfTablesBatch : IDisposable
     }
 
     /// <summary>Deletes every rule of the chain (<c>flush chain</c>): a DELRULE naming only the chain.</summary>
-    public void FlushChain(string table, string chain)
+    public void FlushChain(ReadOnlySpan<char> table, ReadOnlySpan<char> chain)
     {
         Begin(Uapi.NFT_MSG_DELRULE, 0);
         _writer.AttributeString(Uapi.NFTA_RULE_TABLE, table);

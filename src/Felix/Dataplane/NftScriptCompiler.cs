@@ -42,7 +42,7 @@ internal sealed class NftScriptCompiler
             batch.Origin = number;
             try
             {
-                if (!TryAddRule(line, batch)) Command(line.ToString(), batch);
+                if (!TryAddRule(line, batch) && !TryChain(line, batch)) Command(line.ToString(), batch);
             }
             catch (NftUnsupportedException e)
             {
@@ -150,6 +150,37 @@ internal sealed class NftScriptCompiler
         }
         batch.AddRule(rest[..tableEnd], afterTable[..chainEnd], rule);
         return true;
+    }
+
+    /// <summary>
+    /// <c>add</c>, <c>flush</c> or <c>delete chain inet TABLE CHAIN</c> without a hook, as a full program's 30,000 chain
+    /// declarations are, without a string per word; false for any other line (a base chain's declaration among them).
+    /// </summary>
+    private static bool TryChain(ReadOnlySpan<char> line, NfTablesBatch batch)
+    {
+        const string infix = " chain inet ";
+        var verbEnd = line.IndexOf(' ');
+        if (verbEnd <= 0 || !line[verbEnd..].StartsWith(infix, StringComparison.Ordinal)) return false;
+        var rest = line[(verbEnd + infix.Length)..];
+        var tableEnd = rest.IndexOf(' ');
+        if (tableEnd <= 0) return false;
+        var table = rest[..tableEnd];
+        var chain = rest[(tableEnd + 1)..];
+        if (chain.IsEmpty || chain.Contains(' ')) return false;
+        switch (line[..verbEnd])
+        {
+            case "add":
+                batch.AddChain(table, chain, null);
+                return true;
+            case "flush":
+                batch.FlushChain(table, chain);
+                return true;
+            case "delete":
+                batch.DeleteChain(table, chain);
+                return true;
+            default:
+                return false;
+        }
     }
 
     private NftSetType? SetType(string table, string name)
