@@ -42,7 +42,7 @@ internal sealed class NftScriptCompiler
             batch.Origin = number;
             try
             {
-                if (!TryAddRule(line, batch) && !TryChain(line, batch)) Command(line.ToString(), batch);
+                if (!TryAddRule(line, batch) && !TryChain(line, batch) && !TryAddressElements(line, batch)) Command(line.ToString(), batch);
             }
             catch (NftUnsupportedException e)
             {
@@ -181,6 +181,32 @@ internal sealed class NftScriptCompiler
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// <c>add</c> or <c>delete element inet TABLE SET { ... }</c> on a named interval set of addresses, read from the
+    /// line's spans (<see cref="NftSetType.AddressIntervals"/>); false for any other line or list.
+    /// </summary>
+    private bool TryAddressElements(ReadOnlySpan<char> line, NfTablesBatch batch)
+    {
+        const string infix = " element inet ";
+        var verbEnd = line.IndexOf(' ');
+        if (verbEnd <= 0 || !line[verbEnd..].StartsWith(infix, StringComparison.Ordinal)) return false;
+        var verb = line[..verbEnd];
+        var add = verb is "add";
+        if (!add && verb is not "delete") return false;
+        var rest = line[(verbEnd + infix.Length)..];
+        var tableEnd = rest.IndexOf(' ');
+        if (tableEnd <= 0) return false;
+        var table = rest[..tableEnd].ToString();
+        rest = rest[(tableEnd + 1)..];
+        var nameEnd = rest.IndexOf(' ');
+        if (nameEnd <= 0) return false;
+        var name = rest[..nameEnd].ToString();
+        if (SetType(table, name)?.AddressIntervals(rest[(nameEnd + 1)..], leadingGap: add) is not { } elements) return false;
+        if (add) batch.AddElements(table, name, elements);
+        else batch.DeleteElements(table, name, elements);
+        return true;
     }
 
     private NftSetType? SetType(string table, string name)
