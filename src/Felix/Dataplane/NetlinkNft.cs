@@ -15,8 +15,9 @@ public sealed class NetlinkNft(NfTablesSocket socket) : INftExecutor
 
     public NftRun Run(string script)
     {
-        // A rule's messages take about twice its text's length in bytes.
-        using var batch = new NfTablesBatch(capacity: (int)Math.Min(int.MaxValue / 2, Math.Max(64 * 1024, 2L * script.Length)));
+        // A rule's messages take about three times its text's length in bytes; room for four costs nothing more than
+        // its address space (see NfTablesBatch).
+        using var batch = new NfTablesBatch(capacity: (int)Math.Min(int.MaxValue / 2, Math.Max(64 * 1024, 4L * script.Length)));
         try
         {
             _compiler.Compile(script, batch);

@@ -7,12 +7,15 @@ namespace CniNet.Felix.Dataplane;
 /// </summary>
 internal sealed class NftTokens
 {
-    private readonly List<string> _words = [];
+    private readonly List<string> _words;
     private int _next;
 
     public NftTokens(string line)
     {
         Text = line;
+        // Room for every word at once: an element line of 500 addresses has 1,000 words, and a list grown by doubling
+        // allocates twice that.
+        _words = new List<string>(line.AsSpan().Count(' ') + line.AsSpan().Count(',') + 2);
         var i = 0;
         while (i < line.Length)
         {
@@ -23,7 +26,8 @@ internal sealed class NftTokens
             }
             else if (c is '{' or '}' or ',' or ';')
             {
-                _words.Add(c.ToString());
+                // Constants, not a new string per mark: an element line of 500 addresses has 500 of them.
+                _words.Add(c switch { '{' => "{", '}' => "}", ',' => ",", _ => ";" });
                 i++;
             }
             else if (c == '"')
@@ -67,15 +71,16 @@ internal sealed class NftTokens
     public List<List<string>> BracedList()
     {
         Expect("{");
-        var elements = new List<List<string>>();
-        var current = new List<string>();
+        var elements = new List<List<string>>((_words.Count - _next) / 2);
+        // Most elements are one word (an address, a port, an interface name).
+        var current = new List<string>(1);
         while (true)
         {
             var word = Next();
             if (word is "," or "}")
             {
                 if (current.Count > 0) elements.Add(current);
-                current = [];
+                current = new List<string>(1);
                 if (word == "}") return elements;
             }
             else

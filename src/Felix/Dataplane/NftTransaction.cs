@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using System.Text;
+using CniNet.Linux;
 
 namespace CniNet.Felix.Dataplane;
 
@@ -14,6 +16,8 @@ namespace CniNet.Felix.Dataplane;
 /// </summary>
 internal sealed record NftTransaction(string Script, bool FullRewrite, int ChainsWritten, int SetsWritten, int ElementsChanged)
 {
+    private const int ElementsPerLine = 500;
+
     public bool IsEmpty => Script.Length == 0;
 
     /// <summary>
@@ -24,29 +28,26 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
     public static NftTransaction Between(
         ImmutableSortedDictionary<string, NftRuleset>? written, ImmutableSortedDictionary<string, NftRuleset> desired)
     {
-        var script = new StringBuilder();
-        int chains = 0, sets = 0, elements = 0;
-        foreach (var (table, ruleset) in desired)
-        {
-            var part = Between(table, written?.GetValueOrDefault(table), ruleset);
-            script.Append(part.Script);
-            chains += part.ChainsWritten;
-            sets += part.SetsWritten;
-            elements += part.ElementsChanged;
-        }
-        return new NftTransaction(script.ToString(), written is null, chains, sets, elements);
+        var script = new ScriptText();
+        var counts = new Counts();
+        foreach (var (table, ruleset) in desired) Write(script, ref counts, table, written?.GetValueOrDefault(table), ruleset);
+        return new NftTransaction(script.ToString(), written is null, counts.Chains, counts.Sets, counts.Elements);
     }
 
     public static NftTransaction Between(string table, NftRuleset? written, NftRuleset desired)
     {
+        var script = new ScriptText();
+        var counts = new Counts();
+        Write(script, ref counts, table, written, desired);
+        return new NftTransaction(script.ToString(), written is null, counts.Chains, counts.Sets, counts.Elements);
+    }
+
+    private static void Write(ScriptText text, ref Counts counts, string table, NftRuleset? written, NftRuleset desired)
+    {
         var t = $"inet {table}";
-        var script = new StringBuilder();
-        var chainsWritten = 0;
-        var setsWritten = 0;
-        var elementsChanged = 0;
-        var full = written is null;
+        var script = text.Commands;
         var before = written ?? NftRuleset.Empty;
-        if (full)
+        if (written is null)
         {
             // "add" first: delete fails when the table is absent, and a transaction fails as a whole.
             script.Append("add table ").AppendLine(t);
@@ -66,14 +67,13 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
             if (old is null)
             {
                 script.Append("add set ").Append(t).Append(' ').Append(name).Append(" { ").Append(set.Declaration).AppendLine(" }");
-                setsWritten++;
+                counts.Sets++;
             }
             // Removals before additions: a pod's /32 may give way to a net that covers it, which may not overlap it.
-            var removed = old is null ? [] : old.Elements.Except(set.Elements).ToList();
-            var added = old is null ? [.. set.Elements] : set.Elements.Except(old.Elements).ToList();
+            var (removed, added) = ElementChanges(old?.Elements, set.Elements);
             AppendElements(script, "delete", t, name, removed);
             AppendElements(script, "add", t, name, added);
-            elementsChanged += removed.Count + added.Count;
+            counts.Elements += removed.Count + added.Count;
         }
 
         var mapChanges = Differences(before.Maps, desired.Maps, ReferenceEquals).ToList();
@@ -97,7 +97,8 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
             if (old is null)
             {
                 script.Append("add chain ").Append(t).Append(' ').Append(name);
-                script.AppendLine(chain.Hook is null ? "" : $" {{ {chain.Hook} }}");
+                if (chain.Hook is not null) script.Append(" { ").Append(chain.Hook).Append(" }");
+                script.AppendLine();
             }
             else
             {
@@ -105,14 +106,8 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
             }
             dirty.Add((name, chain));
         }
-        foreach (var (name, chain) in dirty)
-        {
-            foreach (var rule in chain.Rules)
-            {
-                script.Append("add rule ").Append(t).Append(' ').Append(name).Append(' ').AppendLine(rule);
-            }
-            chainsWritten++;
-        }
+        text.Rules(t, dirty);
+        counts.Chains += dirty.Count;
 
         foreach (var (name, old, map) in mapChanges.Where(change => change.After is not null))
         {
@@ -126,7 +121,7 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
             }
             AppendElements(script, "delete", t, name, removed);
             AppendElements(script, "add", t, name, added);
-            elementsChanged += removed.Count + added.Count;
+            counts.Elements += removed.Count + added.Count;
         }
 
         foreach (var name in removedChains)
@@ -146,7 +141,6 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
         {
             script.Append("delete set ").Append(t).Append(' ').AppendLine(name);
         }
-        return new NftTransaction(script.ToString(), full, chainsWritten, setsWritten, elementsChanged);
     }
 
     /// <summary>
@@ -184,13 +178,114 @@ internal sealed record NftTransaction(string Script, bool FullRewrite, int Chain
         }
     }
 
+    /// <summary>
+    /// The elements only <paramref name="before"/> holds and those only <paramref name="after"/> holds, each in the
+    /// set's order, in one merged walk over both sorted sets.
+    /// </summary>
+    private static (List<string> Removed, List<string> Added) ElementChanges(ImmutableSortedSet<string>? before, ImmutableSortedSet<string> after)
+    {
+        if (before is null) return ([], [.. after]);
+        var removed = new List<string>();
+        var added = new List<string>();
+        var order = after.KeyComparer;
+        using var b = before.WithComparer(order).GetEnumerator();
+        using var a = after.GetEnumerator();
+        var hasBefore = b.MoveNext();
+        var hasAfter = a.MoveNext();
+        while (hasBefore || hasAfter)
+        {
+            var compared = !hasBefore ? 1 : !hasAfter ? -1 : order.Compare(b.Current, a.Current);
+            if (compared < 0) removed.Add(b.Current);
+            if (compared > 0) added.Add(a.Current);
+            if (compared <= 0) hasBefore = b.MoveNext();
+            if (compared >= 0) hasAfter = a.MoveNext();
+        }
+        return (removed, added);
+    }
+
     private static void AppendElements(StringBuilder script, string verb, string table, string name, List<string> elements)
     {
         // Bounded lines: one huge element list is slow for nft to parse and hard to read in an error.
-        foreach (var chunk in elements.Chunk(500))
+        for (var start = 0; start < elements.Count; start += ElementsPerLine)
         {
-            script.Append(verb).Append(" element ").Append(table).Append(' ').Append(name)
-                .Append(" { ").Append(string.Join(", ", chunk)).AppendLine(" }");
+            script.Append(verb).Append(" element ").Append(table).Append(' ').Append(name).Append(" { ");
+            var end = Math.Min(elements.Count, start + ElementsPerLine);
+            for (var i = start; i < end; i++)
+            {
+                if (i > start) script.Append(", ");
+                script.Append(elements[i]);
+            }
+            script.AppendLine(" }");
+        }
+    }
+
+    /// <summary>What one transaction writes, summed over its tables.</summary>
+    private struct Counts
+    {
+        public int Chains;
+        public int Sets;
+        public int Elements;
+    }
+
+    /// <summary>
+    /// A transaction's text as it is built: commands go into a builder, the rules of rewritten chains are only noted,
+    /// and everything is copied once, into the final string. A full program's rules are nearly all of its 27 million
+    /// characters, and every extra copy of them is fresh memory, first touched at a cost (page faults).
+    /// </summary>
+    private sealed class ScriptText
+    {
+        private const string RulePrefix = "add rule ";
+
+        private readonly List<(int At, string Table, List<(string Name, NftChain Chain)> Chains)> _rules = [];
+
+        public StringBuilder Commands { get; } = new();
+
+        /// <summary>Each chain's rules, <c>add rule TABLE CHAIN RULE</c>, here in the commands.</summary>
+        public void Rules(string table, List<(string Name, NftChain Chain)> chains)
+        {
+            if (chains.Count > 0) _rules.Add((Commands.Length, table, chains));
+        }
+
+        public override string ToString()
+        {
+            if (_rules.Count == 0) return Commands.ToString();
+            long length = Commands.Length;
+            foreach (var (_, table, chains) in _rules)
+            {
+                foreach (var (name, chain) in chains)
+                {
+                    var line = RulePrefix.Length + table.Length + 1 + name.Length + 1 + Environment.NewLine.Length;
+                    foreach (var rule in chain.Rules) length += line + rule.Length;
+                }
+            }
+            return string.Create(checked((int)length), this, static (span, text) => text.CopyTo(span));
+        }
+
+        private void CopyTo(Span<char> span)
+        {
+            // A full program's text is some 54 MB of fresh memory, first touched here: a huge page faults once for 512 small ones.
+            HugePages.Advise(MemoryMarshal.AsBytes(span));
+            var copied = 0;
+            foreach (var (at, table, chains) in _rules)
+            {
+                Commands.CopyTo(copied, span, at - copied);
+                span = span[(at - copied)..];
+                copied = at;
+                foreach (var (name, chain) in chains)
+                {
+                    foreach (var rule in chain.Rules)
+                    {
+                        span = Put(Put(Put(Put(Put(Put(Put(span, RulePrefix), table), " "), name), " "), rule), Environment.NewLine);
+                    }
+                }
+            }
+            Commands.CopyTo(copied, span, Commands.Length - copied);
+        }
+
+        private static Span<char> Put(Span<char> span, string text)
+        {
+            text.CopyTo(span);
+            return span[text.Length..];
         }
     }
 }

@@ -1,7 +1,10 @@
+using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Dataplane;
 using CniNet.Model.Policy;
+using FsCheck;
+using FsCheck.Fluent;
 using Xunit;
 using static CniNet.Tests.Property.Policy.PolicyFixtures;
 
@@ -232,4 +235,49 @@ public sealed class NftTransactionTests
         Assert.Contains(lines, l => l.Contains("ip saddr @s4-", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("ip6 ", StringComparison.Ordinal) || l.Contains(" s6-", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_transaction_over_several_tables_is_each_tables_part_in_order()
+    {
+        var renderer = new RulesetRenderer(new NftDataplaneOptions());
+        var layout = new TableLayout(new NftDataplaneOptions());
+        var first = layout.Split(renderer.Render(WithPolicy("pod == 'b'"), Local));
+        var second = layout.Split(renderer.Render(WithPolicy("pod == 'c'").WithGlobalNetworkPolicy(Gnp("to-x", "default", 20, "projectcalico.org/namespace == 'x'", Allow("pod == 'a'"))), Local));
+
+        foreach (var (written, desired) in new[] { (null, first), (first, second) })
+        {
+            var whole = NftTransaction.Between(written, desired);
+            var parts = desired.Select(table => NftTransaction.Between(table.Key, written?.GetValueOrDefault(table.Key), table.Value)).ToList();
+            Assert.Equal(string.Concat(parts.Select(part => part.Script)), whole.Script);
+            Assert.Equal(parts.Sum(part => part.ChainsWritten), whole.ChainsWritten);
+            Assert.Equal(parts.Sum(part => part.SetsWritten), whole.SetsWritten);
+            Assert.Equal(parts.Sum(part => part.ElementsChanged), whole.ElementsChanged);
+            Assert.Contains("add rule inet ", whole.Script, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_changed_set_deletes_exactly_the_elements_it_lost_then_adds_exactly_those_it_gained() =>
+        Check.One(
+            Config.QuickThrowOnFailure.WithMaxTest(300),
+            Prop.ForAll(Gen.Choose(0, 1199).ArrayOf().ToArbitrary(), Gen.Choose(0, 1199).ArrayOf().ToArbitrary(), (before, after) =>
+            {
+                ImmutableSortedSet<string> Elements(int[] hosts) => [.. hosts.Select(h => $"10.{h / 256}.{h % 256}.0/24")];
+                NftRuleset Holding(ImmutableSortedSet<string> elements) =>
+                    NftRuleset.Empty with { Sets = NftRuleset.Empty.Sets.Add("s4-set", new NftSet("ipv4_addr", Interval: true, elements)) };
+                var (old, wanted) = (Elements(before), Elements(after));
+
+                var lines = NftTransaction.Between("calico", Holding(old), Holding(wanted)).Script.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+                string[] Listed(string verb) =>
+                [
+                    .. lines.Where(l => l.StartsWith($"{verb} element inet calico s4-set {{ ", StringComparison.Ordinal))
+                        .SelectMany(l => l[(l.IndexOf('{') + 2)..^2].Split(", ")),
+                ];
+                Assert.Equal(old.Except(wanted), Listed("delete"));
+                Assert.Equal(wanted.Except(old), Listed("add"));
+                Assert.All(lines, l => Assert.True(l.Split(", ").Length <= 500));
+                if (old.Except(wanted).Count > 0 && wanted.Except(old).Count > 0)
+                    Assert.True(Array.FindLastIndex(lines, l => l.StartsWith("delete", StringComparison.Ordinal)) < Array.FindIndex(lines, l => l.StartsWith("add", StringComparison.Ordinal)));
+            }));
 }
