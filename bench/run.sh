@@ -15,8 +15,9 @@ case "$name" in
   felix-update)
     command -v nft >/dev/null || scripts/install-deps.sh
     # cninet-node runs the dataplane Native-AOT, fully optimised from its first call; without this the JIT's first
-    # tier (unoptimised code) would be measured in the full program, which runs each code path about once.
-    export DOTNET_TieredCompilation=0 ;;
+    # tier (unoptimised code) would be measured in the full program, which runs each code path about once. It also runs
+    # with the runtime's default background GC, which the bench project turns off for the IPAM benchmarks.
+    export DOTNET_TieredCompilation=0 DOTNET_gcConcurrent=1 ;;
   bgp-convergence) command -v bird >/dev/null || scripts/install-deps.sh ;;
   cni-latency)
     scripts/install-deps.sh
