@@ -6,7 +6,8 @@ namespace CniNet.Linux;
 /// </summary>
 public static class HugePages
 {
-    private const long Size = 2 * 1024 * 1024;
+    /// <summary>A transparent huge page: 2 MiB on x86-64 and on arm64 with 4 KiB pages.</summary>
+    public const int Size = 2 * 1024 * 1024;
 
     /// <summary>
     /// Advises the whole huge pages inside <paramref name="memory"/> (MADV_HUGEPAGE) before it is first written. Only
@@ -16,8 +17,8 @@ public static class HugePages
     {
         fixed (byte* start = memory)
         {
-            var first = ((long)start + Size - 1) & ~(Size - 1);
-            var end = ((long)start + memory.Length) & ~(Size - 1);
+            var first = ((long)start + Size - 1) & ~(Size - 1L);
+            var end = ((long)start + memory.Length) & ~(Size - 1L);
             if (end > first) Interop.Libc.Madvise((nint)first, (nuint)(end - first), Interop.Libc.MADV_HUGEPAGE);
         }
     }

@@ -149,32 +149,10 @@ internal sealed record NftSetType(string Text, NftSetType.KeyKind Kind, NfTables
             {
                 if (char.IsWhiteSpace(c) || c is '{' or '}' or ';' or '"') return null;
             }
-            if (AddressRange(text, Kind == KeyKind.Ipv6) is not { } range) return null;
-            ranges.Add(range);
+            if (TryPrefix(text, Kind == KeyKind.Ipv6, out var network, out var prefix) is not null) return null;
+            ranges.Add((network, Broadcast(network, prefix)));
         }
         return Segments(ranges, merge: false, leadingGap);
-    }
-
-    /// <summary>What <see cref="Range"/> makes of an address or prefix, or null where it would refuse the text.</summary>
-    private static (byte[] First, byte[] Last)? AddressRange(ReadOnlySpan<char> text, bool v6)
-    {
-        var slash = text.IndexOf('/');
-        var address = slash < 0 ? text : text[..slash];
-        if (!IPAddress.TryParse(address, out var parsed) || address.Contains('%')
-            || parsed.AddressFamily != (v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork))
-            return null;
-        var network = parsed.GetAddressBytes();
-        var prefix = network.Length * 8;
-        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > network.Length * 8))
-            return null;
-        for (var bit = prefix; bit < network.Length * 8; bit++)
-        {
-            if ((network[bit / 8] & (0x80 >> (bit % 8))) != 0) return null;
-        }
-        if (prefix == network.Length * 8) return (network, network);
-        var broadcast = (byte[])network.Clone();
-        for (var bit = prefix; bit < broadcast.Length * 8; bit++) broadcast[bit / 8] |= (byte)(0x80 >> (bit % 8));
-        return (network, broadcast);
     }
 
     private static string Single(List<string> words, string line) =>
@@ -235,9 +213,15 @@ internal sealed record NftSetType(string Text, NftSetType.KeyKind Kind, NfTables
             return (BigEndian16(first), BigEndian16(last));
         }
         var (network, prefix) = Prefix(text, Kind == KeyKind.Ipv6, line);
+        return (network, Broadcast(network, prefix));
+    }
+
+    /// <summary>The last address of the prefix: the network with every host bit set.</summary>
+    private static byte[] Broadcast(byte[] network, int prefix)
+    {
         var broadcast = (byte[])network.Clone();
         for (var bit = prefix; bit < broadcast.Length * 8; bit++) broadcast[bit / 8] |= (byte)(0x80 >> (bit % 8));
-        return (network, broadcast);
+        return broadcast;
     }
 
     private static byte[] BigEndian16(ushort value)
@@ -248,26 +232,49 @@ internal sealed record NftSetType(string Text, NftSetType.KeyKind Kind, NfTables
     }
 
     /// <summary>An address or CIDR of the family: the network's bytes (host bits must be clear, as nft requires) and the prefix length.</summary>
-    public static (byte[] Network, int Prefix) Prefix(string text, bool v6, string line)
-    {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        var address = Address(slash < 0 ? text : text[..slash], v6, line);
-        var prefix = address.Length * 8;
-        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > address.Length * 8))
-            throw new NftUnsupportedException($"prefix {text} in: {line}");
-        for (var bit = prefix; bit < address.Length * 8; bit++)
+    public static (byte[] Network, int Prefix) Prefix(string text, bool v6, string line) =>
+        TryPrefix(text, v6, out var network, out var prefix) switch
         {
-            if ((address[bit / 8] & (0x80 >> (bit % 8))) != 0) throw new NftUnsupportedException($"prefix {text} has host bits set in: {line}");
+            null => (network, prefix),
+            Problem.Address => throw AddressRefused(text.Split('/')[0], v6, line),
+            Problem.HostBits => throw new NftUnsupportedException($"prefix {text} has host bits set in: {line}"),
+            _ => throw new NftUnsupportedException($"prefix {text} in: {line}"),
+        };
+
+    public static byte[] Address(string text, bool v6, string line) =>
+        TryAddress(text, v6) ?? throw AddressRefused(text, v6, line);
+
+    /// <summary>What is wrong with an address or CIDR of the family (null: nothing), with the network's bytes and prefix length.</summary>
+    private static Problem? TryPrefix(ReadOnlySpan<char> text, bool v6, out byte[] network, out int prefix)
+    {
+        var slash = text.IndexOf('/');
+        prefix = 0;
+        network = TryAddress(slash < 0 ? text : text[..slash], v6)!;
+        if (network is null) return Problem.Address;
+        prefix = network.Length * 8;
+        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > network.Length * 8))
+            return Problem.Prefix;
+        for (var bit = prefix; bit < network.Length * 8; bit++)
+        {
+            if ((network[bit / 8] & (0x80 >> (bit % 8))) != 0) return Problem.HostBits;
         }
-        return (address, prefix);
+        return null;
     }
 
-    public static byte[] Address(string text, bool v6, string line)
+    private static byte[]? TryAddress(ReadOnlySpan<char> text, bool v6) =>
+        IPAddress.TryParse(text, out var address) && !text.Contains('%')
+        && address.AddressFamily == (v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork)
+            ? address.GetAddressBytes()
+            : null;
+
+    private static NftUnsupportedException AddressRefused(string text, bool v6, string line) =>
+        new($"{(v6 ? "IPv6" : "IPv4")} address '{text}' in: {line}");
+
+    private enum Problem
     {
-        if (!IPAddress.TryParse(text, out var address) || text.Contains('%')
-            || address.AddressFamily != (v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork))
-            throw new NftUnsupportedException($"{(v6 ? "IPv6" : "IPv4")} address '{text}' in: {line}");
-        return address.GetAddressBytes();
+        Address,
+        Prefix,
+        HostBits,
     }
 
     private static ImmutableArray<NfTablesElement> Segments(List<(byte[] First, byte[] Last)> ranges, bool merge, bool leadingGap)

@@ -10,8 +10,8 @@ namespace CniNet.Linux;
 /// </summary>
 internal sealed class SafeMappedMemory : SafeHandle
 {
-    // The huge page size of x86-64 and of arm64 with 4 KiB pages; elsewhere it only rounds the length up.
-    private const long HugePage = 2 * 1024 * 1024;
+    // Elsewhere than x86-64 and arm64 with 4 KiB pages it only rounds the length up.
+    private const long HugePage = HugePages.Size;
 
     private SafeMappedMemory()
         : base(invalidHandleValue: Interop.Libc.MAP_FAILED, ownsHandle: true)

@@ -14,7 +14,7 @@ namespace CniNet.Linux.Netlink;
 internal sealed class NetlinkMessageWriter : IDisposable
 {
     /// <summary>The size from which the buffer is mapped memory: one huge page.</summary>
-    public const int MappedThreshold = 2 * 1024 * 1024;
+    public const int MappedThreshold = HugePages.Size;
 
     private byte[] _array;
     private SafeMappedMemory? _mapped;

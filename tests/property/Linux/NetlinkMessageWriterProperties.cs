@@ -12,11 +12,14 @@ namespace CniNet.Tests.Property.Linux;
 /// </summary>
 public sealed class NetlinkMessageWriterProperties
 {
+    /// <summary>Up to 40 attribute value sizes of 1 to 300 bytes.</summary>
+    private static readonly Arbitrary<int[]> Sizes = Gen.Choose(1, 300).ArrayOf().Select(sizes => sizes.Take(40).ToArray()).ToArbitrary();
+
     [Fact]
     public void Messages_are_the_same_bytes_in_a_pooled_array_grown_into_mapped_memory_and_in_mapped_memory_from_the_start() =>
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(20),
-            Prop.ForAll(Gen.Choose(1, 300).ArrayOf().Select(sizes => sizes.Take(40).ToArray()).ToArbitrary(), sizes =>
+            Prop.ForAll(Sizes, sizes =>
             {
                 using var grown = new NetlinkMessageWriter();
                 using var mapped = new NetlinkMessageWriter(NetlinkMessageWriter.MappedThreshold);
@@ -33,7 +36,7 @@ public sealed class NetlinkMessageWriterProperties
     public void A_cleared_writer_writes_what_a_fresh_one_does_whatever_it_held_before() =>
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(100),
-            Prop.ForAll(Gen.Choose(1, 300).ArrayOf().Select(sizes => sizes.Take(40).ToArray()).ToArbitrary(), sizes =>
+            Prop.ForAll(Sizes, sizes =>
             {
                 using var reused = new NetlinkMessageWriter();
                 // Every byte of the buffer set first, so that unzeroed padding would show.
