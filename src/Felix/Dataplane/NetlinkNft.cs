@@ -13,23 +13,41 @@ public sealed class NetlinkNft(NfTablesSocket socket) : INftExecutor
 {
     private readonly NftScriptCompiler _compiler = new();
 
-    public NftRun Run(string script)
+    public NftRun Run(string script) => Prepare(script)();
+
+    /// <summary>Compiles the script's batch here; the rest commits it. The compiler's model is shared by both under a lock.</summary>
+    public Func<NftRun> Prepare(string script)
     {
         // A rule's messages take about three times its text's length in bytes; room for four costs nothing more than
         // its address space (see NfTablesBatch).
-        using var batch = new NfTablesBatch(capacity: (int)Math.Min(int.MaxValue / 2, Math.Max(64 * 1024, 4L * script.Length)));
+        var batch = new NfTablesBatch(capacity: (int)Math.Min(int.MaxValue / 2, Math.Max(64 * 1024, 4L * script.Length)));
+        NftScriptCompiler.Declarations declarations;
         try
         {
-            _compiler.Compile(script, batch);
+            lock (_compiler) declarations = _compiler.Compile(script, batch);
         }
         catch (NftUnsupportedException e)
         {
-            return new NftRun(1, e.Message);
+            batch.Dispose();
+            return () => new NftRun(1, e.Message);
         }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+        return () =>
+        {
+            using (batch) return Commit(script, batch, declarations);
+        };
+    }
+
+    private NftRun Commit(string script, NfTablesBatch batch, NftScriptCompiler.Declarations declarations)
+    {
         var failures = socket.Commit(batch);
         if (failures.Count == 0)
         {
-            _compiler.Committed();
+            lock (_compiler) _compiler.Committed(declarations);
             return new NftRun(0, "");
         }
         var first = failures[0];

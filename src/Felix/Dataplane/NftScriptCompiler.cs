@@ -21,9 +21,13 @@ internal sealed class NftScriptCompiler
     private Dictionary<(string Table, string Name), NftSetType?> _changes = [];
     private HashSet<string> _deletedTables = new(StringComparer.Ordinal);
 
-    /// <summary>Writes the script's commands into <paramref name="batch"/>, each under its line number as origin.</summary>
+    /// <summary>
+    /// Writes the script's commands into <paramref name="batch"/>, each under its line number as origin; gives what the
+    /// script declares and deletes, for <see cref="Committed"/>. Set types come from this script and from those already
+    /// committed, so a script may be compiled before the one before it commits when it touches other tables.
+    /// </summary>
     /// <exception cref="NftUnsupportedException">A line outside the grammar; the message names the line.</exception>
-    public void Compile(string script, NfTablesBatch batch)
+    public Declarations Compile(string script, NfTablesBatch batch)
     {
         _changes = [];
         _deletedTables = new HashSet<string>(StringComparer.Ordinal);
@@ -49,23 +53,25 @@ internal sealed class NftScriptCompiler
                 throw new NftUnsupportedException($"line {number}: {e.Message}");
             }
         }
+        return new Declarations(_changes, _deletedTables);
     }
 
-    /// <summary>The kernel committed the last compiled script: its declarations and deletions now hold.</summary>
-    public void Committed()
+    /// <summary>The kernel committed a compiled script: its declarations and deletions now hold.</summary>
+    public void Committed(Declarations declarations)
     {
-        foreach (var table in _deletedTables)
+        foreach (var table in declarations.DeletedTables)
         {
             foreach (var key in _sets.Keys.Where(k => k.Table == table).ToList()) _sets.Remove(key);
         }
-        foreach (var (key, type) in _changes)
+        foreach (var (key, type) in declarations.Sets)
         {
             if (type is null) _sets.Remove(key);
             else _sets[key] = type;
         }
-        _changes = [];
-        _deletedTables.Clear();
     }
+
+    /// <summary>The sets and maps a script declares (a type) or deletes (null), and the tables it deletes.</summary>
+    public sealed record Declarations(IReadOnlyDictionary<(string Table, string Name), NftSetType?> Sets, IReadOnlySet<string> DeletedTables);
 
     private void Command(string line, NfTablesBatch batch)
     {

@@ -10,9 +10,20 @@ namespace CniNet.Felix.Dataplane;
 /// chains flushed and re-added, set and map elements added and deleted). It never reads the ruleset back. A failed
 /// transaction changes nothing in the kernel (nft transactions are atomic), so the previous ruleset stays in force;
 /// the model is then distrusted and the next attempt (<see cref="Retry"/> or the next <see cref="Apply"/>) rebuilds
-/// the tables atomically, which also repairs anything
-/// changed behind the dataplane's back. <see cref="Resync"/> does that rebuild on demand: Felix's periodic refresh,
-/// without reading the ruleset. Not thread-safe: one owner applies batches in order.
+/// the tables, which also repairs anything changed behind the dataplane's back. <see cref="Resync"/> does that rebuild
+/// on demand in one transaction: Felix's periodic refresh, without reading the ruleset.
+/// <para>
+/// An <see cref="Apply"/> without a model of the kernel (the first, or the next after a failure) is a full program,
+/// which at 10,000 endpoints is about half rendering and half the kernel loading 120,000 rules. It is streamed, one
+/// transaction per table: the workload tables in turn, each rendered (incrementally, the renderer already holding the
+/// tables before it) while the kernel loads the one before, then the main table with its drop of unknown interfaces.
+/// Each table is replaced atomically, so every endpoint goes from its old rules (none, on a fresh node) to its new ones
+/// at once, and no endpoint is ever without rules it had; an interface whose table is not yet written keeps the old
+/// table's rules. A transaction that fails stops the program there: the tables before it hold the new rules, those
+/// after it the old, and the next attempt rebuilds them all. Bad input is found before the first transaction (every
+/// policy compiles in the first table's round; interface names are checked first).
+/// </para>
+/// Not thread-safe: one owner applies batches in order.
 /// </summary>
 public sealed class NftablesDataplane
 {
@@ -70,6 +81,7 @@ public sealed class NftablesDataplane
     /// </exception>
     public NftApplyResult Apply(ClusterState state, IReadOnlyCollection<WorkloadInterface> endpoints)
     {
+        if (_written is null) return Program(state, endpoints);
         _pending = _last = _layout.Split(_renderer.Render(state, endpoints));
         return Write();
     }
@@ -95,21 +107,91 @@ public sealed class NftablesDataplane
     {
         var desired = _pending!;
         var transaction = NftTransaction.Between(_written, desired);
-        if (!transaction.IsEmpty)
-        {
-            Calls++;
-            var run = _nft.Run(transaction.Script);
-            if (!run.Succeeded)
-            {
-                Failures++;
-                _written = null;
-                return new NftApplyResult(false, transaction.FullRewrite, 0, 0, 0,
-                    $"nft -f - exited {run.ExitCode}: {run.Error.Trim()}");
-            }
-        }
+        if (!transaction.IsEmpty && Failure(_nft.Run(transaction.Script), transaction.FullRewrite) is { } failed) return failed;
         _written = desired;
         _pending = null;
         return new NftApplyResult(true, transaction.FullRewrite, transaction.ChainsWritten, transaction.SetsWritten,
             transaction.ElementsChanged, null);
+    }
+
+    /// <summary>
+    /// The full program (see the class summary): per workload table, its endpoints added to those rendered so far, and
+    /// the tables written so far plus this one diffed against what was written, while the transaction before runs on
+    /// another thread; then everything, which adds the main table (and would repair an earlier table had it changed).
+    /// A transaction is compiled (<see cref="INftExecutor.Prepare"/>) here while the kernel is still busy with the one
+    /// before, and by the thread that commits it otherwise, so that neither waits for the other when it can work.
+    /// </summary>
+    private NftApplyResult Program(ClusterState state, IReadOnlyCollection<WorkloadInterface> endpoints)
+    {
+        foreach (var endpoint in endpoints) NftNames.RequireInterfaceName(endpoint.InterfaceName);
+        var byTable = endpoints.ToLookup(e => TableLayout.WorkloadTable(_options.Table, e.InterfaceName), StringComparer.Ordinal);
+        var rendered = new List<WorkloadInterface>(endpoints.Count);
+        var written = ImmutableSortedDictionary.Create<string, NftRuleset>(StringComparer.Ordinal);
+        var total = new NftApplyResult(true, true, 0, 0, 0, null);
+        ImmutableSortedDictionary<string, NftRuleset>? tables = null;
+        Task<NftRun>? running = null;
+        try
+        {
+            for (var i = 0; i <= TableLayout.WorkloadTables; i++)
+            {
+                ImmutableSortedDictionary<string, NftRuleset> desired;
+                if (i < TableLayout.WorkloadTables)
+                {
+                    var table = TableLayout.WorkloadTable(_options.Table, i);
+                    rendered.AddRange(byTable[table]);
+                    tables = _layout.Split(_renderer.Render(state, rendered));
+                    desired = written.SetItem(table, tables[table]);
+                }
+                else
+                {
+                    desired = tables!;
+                }
+                var transaction = NftTransaction.Between(written, desired);
+                var script = transaction.Script;
+                var commit = transaction.IsEmpty || running is null or { IsCompleted: true } ? null : _nft.Prepare(script);
+                if (running is not null && Failure(running.GetAwaiter().GetResult(), true) is { } failed)
+                {
+                    running = null;
+                    _pending = _last = _layout.Split(_renderer.Render(state, endpoints));
+                    return failed;
+                }
+                running = null;
+                written = desired;
+                if (transaction.IsEmpty) continue;
+                total = total with
+                {
+                    ChainsWritten = total.ChainsWritten + transaction.ChainsWritten,
+                    SetsWritten = total.SetsWritten + transaction.SetsWritten,
+                    ElementsChanged = total.ElementsChanged + transaction.ElementsChanged,
+                };
+                running = Task.Run(commit ?? (() => _nft.Run(script)));
+            }
+            _last = tables;
+            if (running is not null && Failure(running.GetAwaiter().GetResult(), true) is { } last)
+            {
+                _pending = _last;
+                return last;
+            }
+            _written = written;
+            _pending = null;
+            return total;
+        }
+        catch when (running is not null)
+        {
+            // Rendering threw: the transaction under way ends before anything else may use the executor; whatever it
+            // did, the model stays distrusted, and the last batch (for a resync) the one before this apply.
+            ((IAsyncResult)running).AsyncWaitHandle.WaitOne();
+            throw;
+        }
+    }
+
+    /// <summary>Counts a run; for a failed one, distrusts the model and gives the failure.</summary>
+    private NftApplyResult? Failure(NftRun run, bool fullRewrite)
+    {
+        Calls++;
+        if (run.Succeeded) return null;
+        Failures++;
+        _written = null;
+        return new NftApplyResult(false, fullRewrite, 0, 0, 0, $"nft -f - exited {run.ExitCode}: {run.Error.Trim()}");
     }
 }

@@ -60,7 +60,10 @@ internal sealed class TableLayout(NftDataplaneOptions options)
     private bool _trusted;
 
     /// <summary>The workload table that holds interface <paramref name="iface"/>'s chains.</summary>
-    public static string WorkloadTable(string table, string iface) => $"{table}-wl{WorkloadIndex(iface)}";
+    public static string WorkloadTable(string table, string iface) => WorkloadTable(table, WorkloadIndex(iface));
+
+    /// <summary>The name of workload table <paramref name="index"/>.</summary>
+    public static string WorkloadTable(string table, int index) => $"{table}-wl{index}";
 
     /// <summary>The tables by name, for a renderer's output; <paramref name="logical"/> must come from the same renderer each round.</summary>
     public ImmutableSortedDictionary<string, NftRuleset> Split(NftRuleset logical)
@@ -110,7 +113,7 @@ internal sealed class TableLayout(NftDataplaneOptions options)
 
         var tables = ImmutableSortedDictionary.CreateBuilder<string, NftRuleset>(StringComparer.Ordinal);
         tables[options.Table] = _main.Ruleset();
-        for (var i = 0; i < _workload.Length; i++) tables[$"{options.Table}-wl{i}"] = _workload[i].Ruleset();
+        for (var i = 0; i < _workload.Length; i++) tables[WorkloadTable(options.Table, i)] = _workload[i].Ruleset();
         _trusted = true;
         return tables.ToImmutable();
     }

@@ -37,16 +37,16 @@ public sealed class HostEndpointRenderTests
         var dataplane = new NftablesDataplane(nft, Options);
         var policy = Gnp("db-hosts", "default", 1, "role == 'db'", Allow());
         var state = Cluster().WithGlobalNetworkPolicy(policy).WithHostEndpoint(Hep("eth0", "node1")).WithHostEndpoint(Hep("eth1", "node1"));
-        dataplane.Apply(state, Local);
+        nft.Record(() => dataplane.Apply(state, Local));
 
-        Assert.True(dataplane.Apply(state, Local).Unchanged);
-        Assert.Single(nft.Scripts);
+        Assert.True(nft.Record(() => dataplane.Apply(state, Local)).Unchanged);
+        Assert.Empty(nft.Calls[1]);
 
         var eth1 = Hep("eth1", "node1");
         eth1.Metadata.Labels!["role"] = "db";
-        dataplane.Apply(state.WithHostEndpoint(eth1), Local);
+        nft.Record(() => dataplane.Apply(state.WithHostEndpoint(eth1), Local));
 
-        var flushed = nft.Lines(1).Where(l => l.StartsWith("flush chain", StringComparison.Ordinal)).ToList();
+        var flushed = nft.Lines(2).Where(l => l.StartsWith("flush chain", StringComparison.Ordinal)).ToList();
         // The policy governs ingress only: the egress chain th-eth1 stays as it was.
         Assert.Equal(["flush chain inet calico fh-eth1"], flushed);
     }

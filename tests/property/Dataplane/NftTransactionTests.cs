@@ -26,15 +26,23 @@ public sealed class NftTransactionTests
         Cluster().WithGlobalNetworkPolicy(Gnp("to-xa", "default", 10, XA, Allow(allowFrom)));
 
     [Fact]
-    public void First_batch_rebuilds_the_table_in_one_transaction()
+    public void First_batch_rebuilds_each_table_in_a_transaction_of_its_own_the_main_table_last()
     {
         var nft = new RecordingNft();
-        var result = new NftablesDataplane(nft).Apply(WithPolicy("pod == 'b'"), Local);
+        var result = nft.Record(() => new NftablesDataplane(nft).Apply(WithPolicy("pod == 'b'"), Local));
 
         Assert.True(result.Succeeded);
         Assert.True(result.FullRewrite);
+        // Every workload table in turn, whether it holds an endpoint or not, then the main table.
+        string[] tables = [.. Enumerable.Range(0, TableLayout.WorkloadTables).Select(i => TableLayout.WorkloadTable("calico", i)), "calico"];
+        Assert.Equal(tables.Length, nft.Calls[0].Length);
+        for (var i = 0; i < tables.Length; i++)
+        {
+            var script = nft.Calls[0][i].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal([$"add table inet {tables[i]}", $"delete table inet {tables[i]}", $"add table inet {tables[i]}"], script[..3]);
+            Assert.All(script, l => Assert.Contains($" inet {tables[i]}", l));
+        }
         var lines = nft.Lines(0);
-        Assert.Equal(["add table inet calico", "delete table inet calico", "add table inet calico"], lines[..3]);
         var a = TableLayout.WorkloadTable("calico", "cali0000000x0a");
         Assert.Contains(lines, l => l.StartsWith($"add element inet {a} to-wl {{ \"cali0000000x0a\" : goto tw-cali0000000x0a", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith($"add rule inet {a} tw-cali0000000x0a counter jump pi-", StringComparison.Ordinal));
@@ -52,7 +60,7 @@ public sealed class NftTransactionTests
         // x/a and x/b hash to different workload tables; the policy selects both.
         var state = Cluster().WithGlobalNetworkPolicy(Gnp("to-x", "default", 10, "projectcalico.org/namespace == 'x'", Allow("pod == 'c'")));
         var nft = new RecordingNft();
-        new NftablesDataplane(nft).Apply(state, Local);
+        nft.Record(() => new NftablesDataplane(nft).Apply(state, Local));
 
         var lines = nft.Lines(0);
         var a = TableLayout.WorkloadTable("calico", "cali0000000x0a");
@@ -78,12 +86,12 @@ public sealed class NftTransactionTests
     {
         var nft = new RecordingNft();
         var dataplane = new NftablesDataplane(nft);
-        dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+        nft.Record(() => dataplane.Apply(WithPolicy("pod == 'b'"), Local));
 
-        var again = dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+        var again = nft.Record(() => dataplane.Apply(WithPolicy("pod == 'b'"), Local));
 
         Assert.True(again.Unchanged);
-        Assert.Single(nft.Scripts);
+        Assert.Empty(nft.Calls[1]);
     }
 
     [Fact]
@@ -92,12 +100,12 @@ public sealed class NftTransactionTests
         var nft = new RecordingNft();
         var dataplane = new NftablesDataplane(nft);
         var state = WithPolicy("pod == 'b'");
-        dataplane.Apply(state, Local);
+        nft.Record(() => dataplane.Apply(state, Local));
 
         var changed = Cluster().WithGlobalNetworkPolicy(Gnp("to-xa", "default", 10, XA,
             new Rule { Action = Rule.ActionAllow, Protocol = Protocol.Tcp, Source = new() { Selector = "pod == 'b'" },
                 Destination = new() { Ports = [Port.Single(8080)] } }));
-        var result = dataplane.Apply(changed, Local);
+        var result = nft.Record(() => dataplane.Apply(changed, Local));
 
         Assert.Equal(1, result.ChainsWritten);
         Assert.False(result.FullRewrite);
@@ -114,9 +122,9 @@ public sealed class NftTransactionTests
         var nft = new RecordingNft();
         var dataplane = new NftablesDataplane(nft);
         var state = WithPolicy("role == 'client'").WithPodLabelsAdded("x/b", [new("role", "client")]);
-        dataplane.Apply(state, Local);
+        nft.Record(() => dataplane.Apply(state, Local));
 
-        var result = dataplane.Apply(state.WithPodLabelsAdded("z/c", [new("role", "client")]), Local);
+        var result = nft.Record(() => dataplane.Apply(state.WithPodLabelsAdded("z/c", [new("role", "client")]), Local));
 
         Assert.Equal(0, result.ChainsWritten);
         var line = Assert.Single(nft.Lines(1));
@@ -128,11 +136,11 @@ public sealed class NftTransactionTests
     {
         var nft = new RecordingNft();
         var dataplane = new NftablesDataplane(nft);
-        dataplane.Apply(WithPolicy("role == 'client'"), Local);
+        nft.Record(() => dataplane.Apply(WithPolicy("role == 'client'"), Local));
         // The policy's chain exists but holds no rule: no address can match an empty set, in either family.
         Assert.DoesNotContain(nft.Lines(0), l => Regex.IsMatch(l, @"^add rule inet calico-wl\d pi-"));
 
-        var result = dataplane.Apply(WithPolicy("role == 'client'").WithPodLabelsAdded("z/c", [new("role", "client")]), Local);
+        var result = nft.Record(() => dataplane.Apply(WithPolicy("role == 'client'").WithPodLabelsAdded("z/c", [new("role", "client")]), Local));
 
         // The policy chain, and the chain its Allow goes to, which its table did not need before.
         Assert.Equal(2, result.ChainsWritten);
@@ -144,7 +152,7 @@ public sealed class NftTransactionTests
         var rule = Assert.Single(lines, l => Regex.IsMatch(l, @"^add rule inet calico-wl\d pi-"));
         Assert.Matches(@" ip saddr @s4-[0-9a-f]{16} ", rule);
 
-        dataplane.Apply(WithPolicy("role == 'client'"), Local);
+        nft.Record(() => dataplane.Apply(WithPolicy("role == 'client'"), Local));
         Assert.DoesNotContain(nft.Lines(2), l => Regex.IsMatch(l, @"^add rule inet calico-wl\d pi-"));
         Assert.Contains(nft.Lines(2), l => Regex.IsMatch(l, @"^flush chain inet calico-wl\d pi-"));
     }
@@ -156,9 +164,9 @@ public sealed class NftTransactionTests
         var dataplane = new NftablesDataplane(nft);
         // Both pods have a policy, so both have chains.
         var state = Cluster().WithGlobalNetworkPolicy(Gnp("to-x", "default", 10, "projectcalico.org/namespace == 'x'", Allow("pod == 'c'")));
-        dataplane.Apply(state, Local);
+        nft.Record(() => dataplane.Apply(state, Local));
 
-        dataplane.Apply(state, Local[..1]);
+        nft.Record(() => dataplane.Apply(state, Local[..1]));
 
         var lines = nft.Lines(1).ToList();
         var b = TableLayout.WorkloadTable("calico", "cali0000000x0b");
@@ -182,7 +190,7 @@ public sealed class NftTransactionTests
             .WithGlobalNetworkPolicy(Gnp("to-xa", "default", 10, XA, Allow("role == 'client'")));
         var nft = new RecordingNft();
 
-        new NftablesDataplane(nft).Apply(state, Local);
+        nft.Record(() => new NftablesDataplane(nft).Apply(state, Local));
 
         Assert.Contains(nft.Lines(0), l => l.EndsWith("{ 10.0.0.0/8, 192.168.0.0/16 }", StringComparison.Ordinal));
     }
@@ -192,22 +200,48 @@ public sealed class NftTransactionTests
     {
         var nft = new RecordingNft();
         var dataplane = new NftablesDataplane(nft);
-        dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+        nft.Record(() => dataplane.Apply(WithPolicy("pod == 'b'"), Local));
         nft.FailNext = 1;
 
-        var failed = dataplane.Apply(WithPolicy("pod == 'c'"), Local);
+        var failed = nft.Record(() => dataplane.Apply(WithPolicy("pod == 'c'"), Local));
 
         Assert.False(failed.Succeeded);
         Assert.Contains("No such file or directory", failed.Error);
         Assert.False(dataplane.InSync);
         Assert.Equal(1, dataplane.Failures);
 
-        var retried = dataplane.Retry();
+        var retried = nft.Record(dataplane.Retry);
 
         Assert.True(retried.Succeeded);
         Assert.True(retried.FullRewrite);
         Assert.True(dataplane.InSync);
-        Assert.Equal(nft.Scripts[0].Split('\n')[..3], nft.Lines(2)[..3]);
+        // One transaction over every table, as the retry knows nothing of what the failed one left.
+        var retry = Assert.Single(nft.Calls[2]);
+        Assert.Equal(TableLayout.WorkloadTables + 1, retry.Split('\n').Count(l => l.StartsWith("delete table ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_program_stops_at_a_failed_table_and_the_retry_rebuilds_every_table()
+    {
+        var nft = new RecordingNft();
+        var dataplane = new NftablesDataplane(nft);
+        nft.FailAfter(3);
+
+        var failed = nft.Record(() => dataplane.Apply(WithPolicy("pod == 'b'"), Local));
+
+        Assert.False(failed.Succeeded);
+        Assert.False(dataplane.InSync);
+        // The fourth table's transaction failed: no later table, and not the main table, was written.
+        Assert.Equal(4, nft.Calls[0].Length);
+        Assert.DoesNotContain(nft.Lines(0), l => l.Contains(" inet calico ", StringComparison.Ordinal));
+
+        var retried = nft.Record(dataplane.Retry);
+
+        Assert.True(retried.Succeeded);
+        Assert.True(dataplane.InSync);
+        var retry = Assert.Single(nft.Calls[1]);
+        Assert.Equal(TableLayout.WorkloadTables + 1, retry.Split('\n').Count(l => l.StartsWith("delete table ", StringComparison.Ordinal)));
+        Assert.Contains("add element inet calico wl-ifaces { \"cali0000000x0a\", \"cali0000000x0b\" }", retry.Split('\n'));
     }
 
     [Fact]
@@ -215,21 +249,23 @@ public sealed class NftTransactionTests
     {
         var nft = new RecordingNft();
         var dataplane = new NftablesDataplane(nft);
-        Assert.True(dataplane.Resync().Unchanged);
-        dataplane.Apply(WithPolicy("pod == 'b'"), Local);
+        Assert.True(nft.Record(dataplane.Resync).Unchanged);
+        nft.Record(() => dataplane.Apply(WithPolicy("pod == 'b'"), Local));
 
-        var resynced = dataplane.Resync();
+        var resynced = nft.Record(dataplane.Resync);
 
         Assert.True(resynced.FullRewrite);
-        Assert.Equal(nft.Scripts[0], nft.Scripts[1]);
-        Assert.True(dataplane.Apply(WithPolicy("pod == 'b'"), Local).Unchanged);
+        // The program's transactions in one: the same lines.
+        Assert.Single(nft.Calls[2]);
+        Assert.Equal(nft.Lines(1).Order(StringComparer.Ordinal), nft.Lines(2).Order(StringComparer.Ordinal));
+        Assert.True(nft.Record(() => dataplane.Apply(WithPolicy("pod == 'b'"), Local)).Unchanged);
     }
 
     [Fact]
     public void Without_ipv6_support_only_ipv4_rules_and_sets_are_written()
     {
         var nft = new RecordingNft();
-        new NftablesDataplane(nft, new NftDataplaneOptions { Ipv6Support = false }).Apply(WithPolicy("pod == 'b'"), Local);
+        nft.Record(() => new NftablesDataplane(nft, new NftDataplaneOptions { Ipv6Support = false }).Apply(WithPolicy("pod == 'b'"), Local));
 
         var lines = nft.Lines(0);
         Assert.Contains(lines, l => l.Contains("ip saddr @s4-", StringComparison.Ordinal));
