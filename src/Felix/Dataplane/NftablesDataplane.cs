@@ -130,6 +130,13 @@ public sealed class NftablesDataplane
         var total = new NftApplyResult(true, true, 0, 0, 0, null);
         ImmutableSortedDictionary<string, NftRuleset>? tables = null;
         Task<NftRun>? running = null;
+        // The transaction under way, waited for and counted: its failure, or null.
+        NftApplyResult? Finished()
+        {
+            var run = running?.GetAwaiter().GetResult();
+            running = null;
+            return run is null ? null : Failure(run, true);
+        }
         try
         {
             for (var i = 0; i <= TableLayout.WorkloadTables; i++)
@@ -149,13 +156,11 @@ public sealed class NftablesDataplane
                 var transaction = NftTransaction.Between(written, desired);
                 var script = transaction.Script;
                 var commit = transaction.IsEmpty || running is null or { IsCompleted: true } ? null : _nft.Prepare(script);
-                if (running is not null && Failure(running.GetAwaiter().GetResult(), true) is { } failed)
+                if (Finished() is { } failed)
                 {
-                    running = null;
                     _pending = _last = _layout.Split(_renderer.Render(state, endpoints));
                     return failed;
                 }
-                running = null;
                 written = desired;
                 if (transaction.IsEmpty) continue;
                 total = total with
@@ -167,7 +172,7 @@ public sealed class NftablesDataplane
                 running = Task.Run(commit ?? (() => _nft.Run(script)));
             }
             _last = tables;
-            if (running is not null && Failure(running.GetAwaiter().GetResult(), true) is { } last)
+            if (Finished() is { } last)
             {
                 _pending = _last;
                 return last;
