@@ -8,13 +8,13 @@ namespace CniNet.Felix.Dataplane;
 /// What the renderer keeps per local endpoint between rounds: the objects its labels derive from, the labels, the
 /// policies that select it, and whether its chains (laid out again only when that selection changes) are up to date.
 /// </summary>
-internal sealed class EndpointChains(PodEndpoint pod, object namespaceLabels, ImmutableDictionary<string, string> labels)
+internal sealed class EndpointChains(PodEndpoint pod, object namespaceLabels, IReadOnlyDictionary<string, string> labels)
 {
     public PodEndpoint Pod => pod;
 
     public object NamespaceLabels => namespaceLabels;
 
-    public ImmutableDictionary<string, string> Labels => labels;
+    public IReadOnlyDictionary<string, string> Labels => labels;
 
     public HashSet<CompiledPolicy> Selected { get; } = new(ReferenceEqualityComparer.Instance);
 

@@ -25,6 +25,8 @@ internal sealed class IpSetRegistry
     private readonly Dictionary<(string Label, string Value), HashSet<TrackedSet>> _setsByLabel = [];
     private readonly HashSet<TrackedSet> _unindexedSets = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(string Selector, string? PortName, int Family), int> _holders = [];
+    // The sets one member's change may affect, reused for every member of a round.
+    private readonly HashSet<TrackedSet> _affected = new(ReferenceEqualityComparer.Instance);
 
     private object[]? _sources;
 
@@ -100,20 +102,25 @@ internal sealed class IpSetRegistry
     /// <summary>Re-matches member <paramref name="id"/> against every set its old or new labels could be in.</summary>
     private void Update(string id, IpSetMember? old, IpSetMember? member)
     {
-        var affected = new HashSet<TrackedSet>(_unindexedSets, ReferenceEqualityComparer.Instance);
-        foreach (var labels in new[] { old?.Labels, member?.Labels })
-        {
-            if (labels is null) continue;
-            foreach (var (label, value) in labels)
-            {
-                if (_setsByLabel.TryGetValue((label, value), out var sets)) affected.UnionWith(sets);
-            }
-        }
+        var affected = _affected;
+        affected.Clear();
+        affected.UnionWith(_unindexedSets);
+        AddSetsByLabel(old, affected);
+        AddSetsByLabel(member, affected);
         foreach (var set in affected)
         {
             var wasEmpty = set.IsEmpty;
             set.Update(id, member);
             EmptinessChanged |= wasEmpty != set.IsEmpty;
+        }
+    }
+
+    private void AddSetsByLabel(IpSetMember? member, HashSet<TrackedSet> affected)
+    {
+        if (member is null) return;
+        foreach (var (label, value) in member.Labels)
+        {
+            if (_setsByLabel.TryGetValue((label, value), out var sets)) affected.UnionWith(sets);
         }
     }
 

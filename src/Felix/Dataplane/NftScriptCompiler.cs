@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using CniNet.Linux;
 
@@ -7,8 +8,9 @@ namespace CniNet.Felix.Dataplane;
 /// Turns the text of one transaction, as <see cref="NftTransaction"/> and the VXLAN filter write it (flat commands,
 /// one per line, on <c>inet</c> tables), into the messages of one nf_tables batch. It remembers each named set's and
 /// map's declared type across transactions (an element added later needs its key type and nothing in its line says
-/// it), taking in a transaction's declarations only once the kernel committed it. Compiled rules are kept by their
-/// text: thousands of endpoint chains repeat the same few rules. Not thread-safe.
+/// it), taking in a transaction's declarations only once the kernel committed it. Compiled rules and address lists are
+/// kept by their text: thousands of endpoint chains repeat the same few rules, and every workload table the same sets.
+/// Not thread-safe.
 /// </summary>
 internal sealed class NftScriptCompiler
 {
@@ -17,7 +19,11 @@ internal sealed class NftScriptCompiler
     private const int RuleCacheLimit = 250_000;
 
     private readonly Dictionary<(string Table, string Name), NftSetType> _sets = [];
+    // Past it the address-list cache of one key kind starts again: a set's list changes with its members.
+    private const int AddressListCacheLimit = 4_096;
+
     private readonly Dictionary<string, NfTablesRule> _rules = new(StringComparer.Ordinal);
+    private readonly Dictionary<(NftSetType.KeyKind, bool Add), Dictionary<string, ImmutableArray<NfTablesElement>>> _addressLists = [];
     private Dictionary<(string Table, string Name), NftSetType?> _changes = [];
     private HashSet<string> _deletedTables = new(StringComparer.Ordinal);
 
@@ -209,10 +215,27 @@ internal sealed class NftScriptCompiler
         var nameEnd = rest.IndexOf(' ');
         if (nameEnd <= 0) return false;
         var name = rest[..nameEnd].ToString();
-        if (SetType(table, name)?.AddressIntervals(rest[(nameEnd + 1)..], leadingGap: add) is not { } elements) return false;
+        if (SetType(table, name) is not { } type || AddressIntervals(type, rest[(nameEnd + 1)..].Trim(), add) is not { } elements) return false;
         if (add) batch.AddElements(table, name, elements);
         else batch.DeleteElements(table, name, elements);
         return true;
+    }
+
+    /// <summary>
+    /// <see cref="NftSetType.AddressIntervals"/> kept by the list's text: every workload table holds its own copy of
+    /// the same sets, written the same way.
+    /// </summary>
+    private ImmutableArray<NfTablesElement>? AddressIntervals(NftSetType type, ReadOnlySpan<char> braced, bool add)
+    {
+        if (!_addressLists.TryGetValue((type.Kind, add), out var lists))
+        {
+            _addressLists[(type.Kind, add)] = lists = new Dictionary<string, ImmutableArray<NfTablesElement>>(StringComparer.Ordinal);
+        }
+        if (lists.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(braced, out var known)) return known;
+        if (type.AddressIntervals(braced, leadingGap: add) is not { } elements) return null;
+        if (lists.Count >= AddressListCacheLimit) lists.Clear();
+        lists[braced.ToString()] = elements;
+        return elements;
     }
 
     private NftSetType? SetType(string table, string name)

@@ -30,7 +30,7 @@ namespace CniNet.Felix.Dataplane;
 /// </para>
 /// <para>
 /// Hot at scale (a full program renders some 100,000 rules): one renderer serves every policy, reusing its builder
-/// and lists, and the common parts (protocol matches, single ports) are built once.
+/// and lists, the common parts (protocol matches, single ports) are built once, and equal rules share one string.
 /// </para>
 /// </summary>
 internal sealed class RuleRenderer(bool ipv6)
@@ -57,12 +57,17 @@ internal sealed class RuleRenderer(bool ipv6)
     private static readonly string UntrackedAllowVerdict = $"counter notrack {SetAccept}";
     private static readonly string PassVerdict = $"counter goto {PassChain}";
 
+    private const int RenderedLimit = 262_144;
+
     private readonly StringBuilder _text = new(256);
+    private readonly HashSet<string> _rendered = new(StringComparer.Ordinal);
+    private char[] _chars = new char[256];
     private readonly Dictionary<(int Family, int Protocol, int NotProtocol), string> _common = [];
     private readonly Dictionary<(string Field, int Port), string> _singlePorts = [];
     private readonly List<string> _sources = [];
     private readonly List<string> _destinations = [];
     private readonly List<Port> _numeric = [];
+    private readonly Dictionary<(SelectorConjunction, string?, int), SetRequest> _requests = [];
 
     /// <summary>
     /// Adds the nft rules of <paramref name="rule"/> (none, when it cannot match here) to <paramref name="into"/>;
@@ -110,9 +115,27 @@ internal sealed class RuleRenderer(bool ipv6)
                 Word(source);
                 Word(destination);
                 Word(verdict);
-                into.Add(_text.ToString());
+                into.Add(Text());
             }
         }
+    }
+
+    /// <summary>
+    /// The rule just built, as the same string object as every equal rule rendered before: a full program renders some
+    /// 100,000 rules and they repeat (a rule per shared selector and port), and the chains keep them all. Past its bound
+    /// the table starts again rather than keep the rules of policies long gone.
+    /// </summary>
+    private string Text()
+    {
+        var length = _text.Length;
+        if (_chars.Length < length) _chars = new char[Math.Max(length, 2 * _chars.Length)];
+        _text.CopyTo(0, _chars, length);
+        var text = _chars.AsSpan(0, length);
+        if (_rendered.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var known)) return known;
+        if (_rendered.Count >= RenderedLimit) _rendered.Clear();
+        var rendered = text.ToString();
+        _rendered.Add(rendered);
+        return rendered;
     }
 
     /// <summary>Appends a rule's part after a space, unless it is empty.</summary>
@@ -214,14 +237,14 @@ internal sealed class RuleRenderer(bool ipv6)
         }
         if (!entity.Selector.IsEmpty)
         {
-            if (requestSet(new SetRequest(entity.Selector, null, family)) is not { } selected)
+            if (requestSet(Request(entity.Selector, null, family)) is not { } selected)
             {
                 return false;
             }
             Word(ip);
             _text.Append(' ').Append(address).Append(" @").Append(selected);
         }
-        if (entity.NotSelector is { } notSelector && requestSet(new SetRequest(notSelector, null, family)) is { } notSelected)
+        if (entity.NotSelector is { } notSelector && requestSet(Request(notSelector, null, family)) is { } notSelected)
         {
             Word(ip);
             _text.Append(' ').Append(address).Append(" != @").Append(notSelected);
@@ -232,7 +255,7 @@ internal sealed class RuleRenderer(bool ipv6)
         }
         foreach (var named in entity.NotPorts)
         {
-            if (named.IsNamed && requestSet(new SetRequest(entity.Selector, named.Name, family)) is { } excluded)
+            if (named.IsNamed && requestSet(Request(entity.Selector, named.Name, family)) is { } excluded)
             {
                 Word($"{ip} {address} . meta l4proto . th {port} != @{excluded}");
             }
@@ -265,12 +288,26 @@ internal sealed class RuleRenderer(bool ipv6)
             {
                 throw new InvalidOperationException("a named port needs an address family");
             }
-            if (requestSet(new SetRequest(entity.Selector, named.Name, family)) is { } selected)
+            if (requestSet(Request(entity.Selector, named.Name, family)) is { } selected)
             {
                 alternatives.Add(Joined(parts, $"{ip} {address} . meta l4proto . th {port} @{selected}"));
             }
         }
         return alternatives.Count > 0;
+    }
+
+    /// <summary>
+    /// One request object per set for every rule that needs it (conjunctions are shared per parts); past its bound the
+    /// memo starts again rather than keep conjunctions of policies long gone.
+    /// </summary>
+    private SetRequest Request(SelectorConjunction selector, string? portName, int family)
+    {
+        if (!_requests.TryGetValue((selector, portName, family), out var request))
+        {
+            if (_requests.Count >= 65_536) _requests.Clear();
+            _requests[(selector, portName, family)] = request = new SetRequest(selector, portName, family);
+        }
+        return request;
     }
 
     private static string Joined(string parts, string more) => parts.Length == 0 ? more : $"{parts} {more}";

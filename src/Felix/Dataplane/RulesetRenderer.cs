@@ -86,6 +86,10 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private static readonly NftChain PassChain = new(null, [RuleRenderer.SetPass]);
 
     private readonly RuleRenderer _rules = new(options.Ipv6Support);
+    // The sets the policy being rendered acquired, each with whether it was empty then; one list and one delegate for
+    // every policy of a full program.
+    private readonly List<(SetRequest Request, bool Empty)> _acquired = [];
+    private Func<SetRequest, string?>? _acquire;
     private PolicyCache _policyCache = new();
     private IpSetRegistry _sets = new();
     private Dictionary<string, EndpointChains> _endpoints = new(StringComparer.Ordinal);
@@ -435,25 +439,20 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
                 _policyChains.Remove(policy);
             }
         }
+        _acquire ??= Acquire;
         foreach (var policy in active.Where(p => !_policyChains.ContainsKey(p)))
         {
-            var requests = ImmutableArray.CreateBuilder<(SetRequest, bool)>();
-            Func<SetRequest, string?> requestSet = request =>
-            {
-                var name = _sets.Acquire(request);
-                requests.Add((request, name is null));
-                return name;
-            };
+            _acquired.Clear();
             NftChain? Chain(PolicyDirection d)
             {
                 if (!policy.Governs(d)) return null;
                 var rules = policy.Rules(d);
                 var body = ImmutableArray.CreateBuilder<string>(rules.Length);
-                foreach (var rule in rules) _rules.Render(rule, requestSet, policy.Flavor == HostPolicyFlavor.Untracked, body);
+                foreach (var rule in rules) _rules.Render(rule, _acquire, policy.Flavor == HostPolicyFlavor.Untracked, body);
                 return new NftChain(null, body.DrainToImmutable());
             }
             var chains = new PolicyChains(PolicyChainName(policy, PolicyDirection.Ingress), Chain(PolicyDirection.Ingress),
-                PolicyChainName(policy, PolicyDirection.Egress), Chain(PolicyDirection.Egress), requests.ToImmutable());
+                PolicyChainName(policy, PolicyDirection.Egress), Chain(PolicyDirection.Egress), [.. _acquired]);
             _policyChains[policy] = chains;
             SetChain(chains.IngressName, chains.Ingress);
             SetChain(chains.EgressName, chains.Egress);
@@ -470,6 +469,13 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             _chains.Remove(chains.IngressName);
             _chains.Remove(chains.EgressName);
         }
+    }
+
+    private string? Acquire(SetRequest request)
+    {
+        var name = _sets.Acquire(request);
+        _acquired.Add((request, name is null));
+        return name;
     }
 
     private void SetChain(string name, NftChain? chain)

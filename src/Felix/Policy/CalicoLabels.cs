@@ -20,9 +20,9 @@ public static class CalicoLabels
     public const string ServiceAccountPrefix = "pcsa.";
     public const string OrchestratorKubernetes = "k8s";
 
-    public static ImmutableDictionary<string, string> ForPod(PodEndpoint pod, IReadOnlyDictionary<string, string> namespaceLabels)
+    public static IReadOnlyDictionary<string, string> ForPod(PodEndpoint pod, IReadOnlyDictionary<string, string> namespaceLabels)
     {
-        var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var labels = new Dictionary<string, string>(namespaceLabels.Count + pod.Labels.Count + 5, StringComparer.Ordinal);
         AddNamespaceProfile(labels, pod.Namespace, namespaceLabels);
         labels[ServiceAccountPrefix + Name] = pod.ServiceAccount;
         labels[Orchestrator] = OrchestratorKubernetes;
@@ -33,41 +33,41 @@ public static class CalicoLabels
             labels[key] = value;
         }
         labels[Namespace] = pod.Namespace;
-        return labels.ToImmutable();
+        return labels;
     }
 
     /// <summary>
     /// A host endpoint carries its own labels and those its profiles apply (its own win, then earlier profiles); it
     /// is in no namespace, which is what <c>global()</c> selects.
     /// </summary>
-    public static ImmutableDictionary<string, string> ForHostEndpoint(HostEndpoint endpoint, IReadOnlyList<Profile> profiles)
+    public static IReadOnlyDictionary<string, string> ForHostEndpoint(HostEndpoint endpoint, IReadOnlyList<Profile> profiles)
     {
-        var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in Enumerable.Reverse(endpoint.Spec.Profiles ?? []))
         {
             var profile = profiles.FirstOrDefault(p => p.Metadata.Name == name);
             foreach (var (key, value) in profile?.Spec.LabelsToApply ?? []) labels[key] = value;
         }
         foreach (var (key, value) in endpoint.Metadata.Labels ?? []) labels[key] = value;
-        return labels.ToImmutable();
+        return labels;
     }
 
     /// <summary>A NetworkSet in a namespace also carries that namespace's name and profile labels.</summary>
-    public static ImmutableDictionary<string, string> ForNetworkSet(
+    public static IReadOnlyDictionary<string, string> ForNetworkSet(
         string ns, IReadOnlyDictionary<string, string>? ownLabels, IReadOnlyDictionary<string, string> namespaceLabels)
     {
-        var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         AddNamespaceProfile(labels, ns, namespaceLabels);
         foreach (var (key, value) in ownLabels ?? ImmutableDictionary<string, string>.Empty)
         {
             labels[key] = value;
         }
         labels[Namespace] = ns;
-        return labels.ToImmutable();
+        return labels;
     }
 
     private static void AddNamespaceProfile(
-        ImmutableDictionary<string, string>.Builder labels, string ns, IReadOnlyDictionary<string, string> namespaceLabels)
+        Dictionary<string, string> labels, string ns, IReadOnlyDictionary<string, string> namespaceLabels)
     {
         foreach (var (key, value) in namespaceLabels)
         {

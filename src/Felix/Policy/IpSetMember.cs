@@ -6,4 +6,4 @@ namespace CniNet.Felix.Policy;
 
 /// <summary>Something a selector can put into an IP set: a workload (its address, its named ports) or a network set.</summary>
 internal sealed record IpSetMember(
-    ImmutableDictionary<string, string> Labels, ImmutableArray<Cidr> Nets, ImmutableArray<NamedPort> NamedPorts);
+    IReadOnlyDictionary<string, string> Labels, ImmutableArray<Cidr> Nets, ImmutableArray<NamedPort> NamedPorts);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using System.Runtime.CompilerServices;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Conversion;
 using CniNet.Model.Net;
@@ -22,6 +23,8 @@ internal static class PolicyCompiler
     private const int ParsedLimit = 65_536;
 
     private static readonly Dictionary<string, Selector> Parsed = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Selector> ParsedNamespaceSelectors = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Selector> ParsedServiceAccountSelectors = new(StringComparer.Ordinal);
 
     // api/pkg/apis/projectcalico/v3/tier.go: the built-in tiers, their orders and default actions.
     private static readonly ImmutableDictionary<string, (double Order, bool DefaultPass)> BuiltInTiers =
@@ -56,8 +59,7 @@ internal static class PolicyCompiler
         foreach (var set in state.GlobalNetworkSets)
         {
             yield return new IpSetMemberSource($"globalnetworkset/{set.Metadata.Name}", set, null,
-                () => new IpSetMember(
-                    ImmutableDictionary.CreateRange(StringComparer.Ordinal, set.Metadata.Labels ?? []), ParseNets(set.Spec.Nets), []));
+                () => new IpSetMember(new Dictionary<string, string>(set.Metadata.Labels ?? [], StringComparer.Ordinal), ParseNets(set.Spec.Nets), []));
         }
         foreach (var endpoint in state.HostEndpoints)
         {
@@ -129,19 +131,21 @@ internal static class PolicyCompiler
         string? serviceAccountSelector, List<string>? types, List<Rule>? ingress, List<Rule>? egress,
         HostPolicyFlavor flavor = HostPolicyFlavor.Normal)
     {
-        var parts = ImmutableArray.CreateBuilder<Selector>();
-        parts.Add(ParseSelector(selector ?? ""));
+        var buffer = new SelectorParts();
+        Span<Selector> parts = buffer;
+        var count = 0;
+        parts[count++] = ParseSelector(selector ?? "");
         if (ns is not null)
         {
-            parts.Add(InNamespace(ns));
+            parts[count++] = InNamespace(ns);
         }
         if (!string.IsNullOrWhiteSpace(namespaceSelector))
         {
-            parts.Add(ParseSelector(namespaceSelector).ToNamespaceSelector(CalicoLabels.NamespacePrefix, CalicoLabels.Namespace));
+            parts[count++] = NamespaceSelector(namespaceSelector);
         }
         if (!string.IsNullOrWhiteSpace(serviceAccountSelector))
         {
-            parts.Add(ParseSelector(serviceAccountSelector).AttachPrefix(CalicoLabels.ServiceAccountPrefix));
+            parts[count++] = ServiceAccountSelector(serviceAccountSelector);
         }
 
         bool governsIngress, governsEgress;
@@ -162,7 +166,7 @@ internal static class PolicyCompiler
         {
             throw new ArgumentException($"policy {name}: a preDNAT policy governs ingress only");
         }
-        return new CompiledPolicy(kind, name, ns, order, new SelectorConjunction(parts.ToImmutable()),
+        return new CompiledPolicy(kind, name, ns, order, SelectorConjunction.Of(parts[..count]),
             governsIngress, governsEgress, CompileRules(ingress, ns, name), CompileRules(egress, ns, name), flavor);
     }
 
@@ -193,36 +197,43 @@ internal static class PolicyCompiler
         {
             throw new NotSupportedException($"policy {policyName}: service matches need Service endpoints, which the cluster state does not hold");
         }
-        var parts = ImmutableArray.CreateBuilder<Selector>(initialCapacity: 2);
+        var buffer = new SelectorParts();
+        Span<Selector> parts = buffer;
+        var count = 0;
         var hasSelector = !string.IsNullOrWhiteSpace(entity.Selector);
         var hasNotSelector = !string.IsNullOrWhiteSpace(entity.NotSelector);
         if (hasSelector)
         {
-            parts.Add(ParseSelector(entity.Selector!));
+            parts[count++] = ParseSelector(entity.Selector!);
         }
         if (!string.IsNullOrWhiteSpace(entity.NamespaceSelector))
         {
-            parts.Add(ParseSelector(entity.NamespaceSelector).ToNamespaceSelector(CalicoLabels.NamespacePrefix, CalicoLabels.Namespace));
+            parts[count++] = NamespaceSelector(entity.NamespaceSelector);
         }
         else if (ns is not null && (hasSelector || hasNotSelector || entity.ServiceAccounts is not null))
         {
             // A namespaced policy's selectors only reach its own namespace unless a namespaceSelector widens them.
-            parts.Add(InNamespace(ns));
+            parts[count++] = InNamespace(ns);
         }
         if (entity.ServiceAccounts is { } accounts)
         {
             if (!string.IsNullOrWhiteSpace(accounts.Selector))
             {
-                parts.Add(ParseSelector(accounts.Selector).AttachPrefix(CalicoLabels.ServiceAccountPrefix));
+                parts[count++] = ServiceAccountSelector(accounts.Selector);
             }
             if (accounts.Names is { Count: > 0 } names)
             {
-                parts.Add(ParseSelector($"{CalicoLabels.ServiceAccount} in {{{string.Join(", ", names.Select(Quote))}}}"));
+                parts[count++] = ParseSelector($"{CalicoLabels.ServiceAccount} in {{{string.Join(", ", names.Select(Quote))}}}");
             }
         }
-        var notSelector = hasNotSelector ? new SelectorConjunction([ParseSelector(entity.NotSelector!)]) : null;
-        return new EntityMatcher(parts.Count == 0 ? SelectorConjunction.None : new SelectorConjunction(parts.ToImmutable()), notSelector,
-            ParseNets(entity.Nets), ParseNets(entity.NotNets), [.. entity.Ports ?? []], [.. entity.NotPorts ?? []]);
+        var notSelector = hasNotSelector ? SelectorConjunction.Of([ParseSelector(entity.NotSelector!)]) : null;
+        if (count == 0 && notSelector is null && entity.Nets is null or [] && entity.NotNets is null or [] && entity.Ports is null or []
+            && entity.NotPorts is null or [])
+        {
+            return EntityMatcher.Any;
+        }
+        return new EntityMatcher(SelectorConjunction.Of(parts[..count]), notSelector,
+            ParseNets(entity.Nets), ParseNets(entity.NotNets), Ports(entity.Ports), Ports(entity.NotPorts));
     }
 
     /// <summary>
@@ -273,17 +284,27 @@ internal static class PolicyCompiler
     /// serves every rule that writes it; past its bound the memo starts again rather than grow with every selector ever
     /// seen. What does not parse throws, and is not kept.
     /// </summary>
-    private static Selector ParseSelector(string text)
+    private static Selector ParseSelector(string text) => Memo(Parsed, text, Selector.Parse);
+
+    /// <summary>A namespaceSelector as Felix's model has it (<see cref="Selector.ToNamespaceSelector"/>), memoized as <see cref="ParseSelector"/>.</summary>
+    private static Selector NamespaceSelector(string text) =>
+        Memo(ParsedNamespaceSelectors, text, t => ParseSelector(t).ToNamespaceSelector(CalicoLabels.NamespacePrefix, CalicoLabels.Namespace));
+
+    /// <summary>A serviceAccounts selector with its labels under <c>pcsa.</c>, memoized as <see cref="ParseSelector"/>.</summary>
+    private static Selector ServiceAccountSelector(string text) =>
+        Memo(ParsedServiceAccountSelectors, text, t => ParseSelector(t).AttachPrefix(CalicoLabels.ServiceAccountPrefix));
+
+    private static Selector Memo(Dictionary<string, Selector> memo, string text, Func<string, Selector> parse)
     {
-        lock (Parsed)
+        lock (memo)
         {
-            if (Parsed.TryGetValue(text, out var known)) return known;
+            if (memo.TryGetValue(text, out var known)) return known;
         }
-        var selector = Selector.Parse(text);
-        lock (Parsed)
+        var selector = parse(text);
+        lock (memo)
         {
-            if (Parsed.Count >= ParsedLimit) Parsed.Clear();
-            Parsed[text] = selector;
+            if (memo.Count >= ParsedLimit) memo.Clear();
+            memo[text] = selector;
         }
         return selector;
     }
@@ -300,4 +321,13 @@ internal static class PolicyCompiler
 
     private static ImmutableArray<Cidr> ParseNets(List<string>? nets) =>
         nets is null ? [] : [.. nets.Select(Cidr.Parse)];
+
+    private static ImmutableArray<Port> Ports(List<Port>? ports) => ports is null ? [] : [.. ports];
+
+    /// <summary>Room for a conjunction's parts (a selector, its namespace scope, and two service-account matches) without a heap array.</summary>
+    [InlineArray(4)]
+    private struct SelectorParts
+    {
+        private Selector _first;
+    }
 }
