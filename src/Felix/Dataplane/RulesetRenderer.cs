@@ -107,6 +107,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     private Dictionary<CompiledPolicy, int> _rank = new(ReferenceEqualityComparer.Instance);
     private Dictionary<CompiledPolicy, CompiledTier> _tierOf = new(ReferenceEqualityComparer.Instance);
     private bool _trusted;
+    private Dictionary<string, PodEndpoint> _pods = new(StringComparer.Ordinal);
+    private ImmutableList<PodEndpoint>? _podsSource;
 
     public NftRuleset Render(ClusterState state, IReadOnlyCollection<WorkloadInterface> endpoints)
     {
@@ -118,8 +120,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         var (rank, tierOf) = (_rank, _tierOf);
         _sets.BeginRound(state);
 
-        var pods = new Dictionary<string, PodEndpoint>(StringComparer.Ordinal);
-        foreach (var pod in state.Pods) pods[pod.Key] = pod;
+        var pods = PodsByKey(state);
         var previous = _endpoints;
         _endpoints = new Dictionary<string, EndpointChains>(StringComparer.Ordinal);
         var active = new HashSet<CompiledPolicy>(ReferenceEqualityComparer.Instance);
@@ -166,6 +167,16 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, maps), _chains.ToImmutable());
         _trusted = true;
         return ruleset;
+    }
+
+    /// <summary>The state's pods by key, indexed again only when the pod list changed (a full program renders it once per table).</summary>
+    private Dictionary<string, PodEndpoint> PodsByKey(ClusterState state)
+    {
+        if (ReferenceEquals(_podsSource, state.Pods)) return _pods;
+        var pods = new Dictionary<string, PodEndpoint>(state.Pods.Count, StringComparer.Ordinal);
+        foreach (var pod in state.Pods) pods[pod.Key] = pod;
+        (_pods, _podsSource) = (pods, state.Pods);
+        return pods;
     }
 
     /// <summary>

@@ -48,8 +48,14 @@ internal sealed class TrackedSet(SetRequest request)
         }
         if (request.PortName is not { } portName)
         {
-            // Nets as CIDR text here; made disjoint across members when the set is built.
-            return [.. member.Nets.Where(net => net.Family == request.Family).Select(net => net.ToString())];
+            // Nets as CIDR text here; made disjoint across members when the set is built. A loop: every member of a
+            // full program passes here.
+            var nets = ImmutableArray.CreateBuilder<string>(member.Nets.Length);
+            foreach (var net in member.Nets)
+            {
+                if (net.Family == request.Family) nets.Add(net.ToString());
+            }
+            return nets.DrainToImmutable();
         }
         return
         [

@@ -48,7 +48,7 @@ internal static class PolicyCompiler
         foreach (var pod in state.Pods)
         {
             var nsLabels = NamespaceLabels(state, pod.Namespace);
-            yield return new IpSetMemberSource($"pod/{pod.Key}", pod, nsLabels,
+            yield return new IpSetMemberSource(string.Concat("pod/", pod.Namespace, "/", pod.Name), pod, nsLabels,
                 () => new IpSetMember(CalicoLabels.ForPod(pod, nsLabels), [Cidr.Host(pod.Ip)], pod.Ports));
         }
         foreach (var set in state.NetworkSets)
