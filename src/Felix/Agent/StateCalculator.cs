@@ -68,6 +68,8 @@ public sealed class StateCalculator(string nodeName)
         var state = ClusterState.Empty with
         {
             Namespaces = namespaces,
+            ServiceAccounts = ImmutableDictionary.CreateRange(
+                Values<ImmutableDictionary<string, string>>(WatchedKinds.ServiceAccount).Select(a => KeyValuePair.Create(a.Key, a.Value))),
             Pods = pods.ToImmutable(),
             KubernetesPolicies = [.. kubernetesPolicies.Where(p => namespaces.ContainsKey(p.Key.Namespace)).Select(p => p.Value)],
             NetworkPolicies = [.. networkPolicies.Select(p => p.Value)],

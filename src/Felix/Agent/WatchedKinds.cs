@@ -21,6 +21,11 @@ public static class WatchedKinds
             .SetItem(ClusterState.NamespaceNameLabel, ns.Metadata.Name);
     });
 
+    /// <summary>A service account is kept as its labels, which pods running as it inherit.</summary>
+    public static readonly WatchedKind ServiceAccount = new(ResourceKinds.ServiceAccount, entry =>
+        ImmutableDictionary.CreateRange(StringComparer.Ordinal,
+            ResourceCodec.Decode<ServiceAccount>(ResourceKinds.ServiceAccount, entry).Metadata.Labels ?? []));
+
     /// <summary>An endpoint is kept as its <see cref="Workload"/>, or as a marker when it has no usable address.</summary>
     public static readonly WatchedKind WorkloadEndpoint = new(PolicyKinds.WorkloadEndpoint, DecodeWorkload);
 
@@ -45,7 +50,7 @@ public static class WatchedKinds
 
     public static IReadOnlyList<WatchedKind> All { get; } =
     [
-        Namespace, WorkloadEndpoint, KubernetesNetworkPolicy, NetworkPolicy, GlobalNetworkPolicy, Tier, NetworkSet, GlobalNetworkSet,
+        Namespace, ServiceAccount, WorkloadEndpoint, KubernetesNetworkPolicy, NetworkPolicy, GlobalNetworkPolicy, Tier, NetworkSet, GlobalNetworkSet,
         HostEndpoint, Profile, FelixConfiguration,
     ];
 

@@ -6,7 +6,7 @@ using CniNet.Model.Policy;
 namespace CniNet.Felix.Calc;
 
 /// <summary>
-/// What the policy calculation reads: namespaces and their labels, pods, Kubernetes NetworkPolicies and Calico tiers,
+/// What the policy calculation reads: namespaces and service accounts with their labels, pods, Kubernetes NetworkPolicies and Calico tiers,
 /// policies and network sets, profiles, host endpoints (every node's: their <c>expectedIPs</c> are selector members
 /// everywhere, while only the local node's are policed) and the failsafe ports. An immutable value; every change
 /// returns a new state, so a verdict is a pure function of one state.
@@ -20,6 +20,10 @@ public sealed record ClusterState
 
     public ImmutableSortedDictionary<string, ImmutableDictionary<string, string>> Namespaces { get; init; } =
         ImmutableSortedDictionary.Create<string, ImmutableDictionary<string, string>>(StringComparer.Ordinal);
+
+    /// <summary>Service accounts' labels by namespace and name: a pod inherits its service account's under <c>pcsa.</c>.</summary>
+    public ImmutableDictionary<(string Namespace, string Name), ImmutableDictionary<string, string>> ServiceAccounts { get; init; } =
+        ImmutableDictionary<(string Namespace, string Name), ImmutableDictionary<string, string>>.Empty;
 
     public ImmutableList<PodEndpoint> Pods { get; init; } = [];
 
@@ -37,7 +41,7 @@ public sealed record ClusterState
 
     public ImmutableList<HostEndpoint> HostEndpoints { get; init; } = [];
 
-    /// <summary>Profiles host endpoints list (namespaces' <c>kns.*</c> profiles are derived, not stored here).</summary>
+    /// <summary>Profiles host endpoints list (namespaces' <c>kns.*</c> and service accounts' <c>ksa.*</c> profiles are derived, not stored here).</summary>
     public ImmutableList<Profile> Profiles { get; init; } = [];
 
     /// <summary>Felix's <c>failsafeInboundHostPorts</c>, its defaults unless configured.</summary>
@@ -60,13 +64,26 @@ public sealed record ClusterState
     public ClusterState WithNamespaceLabelsAdded(string name, IEnumerable<KeyValuePair<string, string>> labels) =>
         WithNamespace(name, RequireNamespace(name).SetItems(labels));
 
-    /// <summary>Deletes the namespace with everything in it: pods, Kubernetes and Calico policies, network sets.</summary>
+    /// <summary>Creates the service account or replaces its labels; its namespace must exist.</summary>
+    public ClusterState WithServiceAccount(string ns, string name, IEnumerable<KeyValuePair<string, string>> labels)
+    {
+        RequireNamespace(ns);
+        return this with { ServiceAccounts = ServiceAccounts.SetItem((ns, name), ImmutableDictionary.CreateRange(StringComparer.Ordinal, labels)) };
+    }
+
+    /// <summary>What <paramref name="pod"/> inherits labels from: its namespace's and its service account's.</summary>
+    public PodInheritance InheritedBy(PodEndpoint pod) => new(
+        Namespaces.TryGetValue(pod.Namespace, out var ns) ? ns : ImmutableDictionary<string, string>.Empty,
+        ServiceAccounts.TryGetValue((pod.Namespace, pod.ServiceAccount), out var sa) ? sa : ImmutableDictionary<string, string>.Empty);
+
+    /// <summary>Deletes the namespace with everything in it: service accounts, pods, Kubernetes and Calico policies, network sets.</summary>
     public ClusterState WithoutNamespace(string name)
     {
         RequireNamespace(name);
         return this with
         {
             Namespaces = Namespaces.Remove(name),
+            ServiceAccounts = ServiceAccounts.RemoveRange(ServiceAccounts.Keys.Where(key => key.Namespace == name)),
             Pods = Pods.RemoveAll(pod => pod.Namespace == name),
             KubernetesPolicies = KubernetesPolicies.RemoveAll(policy => policy.Metadata.Namespace == name),
             NetworkPolicies = NetworkPolicies.RemoveAll(policy => policy.Metadata.Namespace == name),

@@ -8,11 +8,11 @@ namespace CniNet.Felix.Dataplane;
 /// What the renderer keeps per local endpoint between rounds: the objects its labels derive from, the labels, the
 /// policies that select it, and whether its chains (laid out again only when that selection changes) are up to date.
 /// </summary>
-internal sealed class EndpointChains(PodEndpoint pod, object namespaceLabels, IReadOnlyDictionary<string, string> labels)
+internal sealed class EndpointChains(PodEndpoint pod, PodInheritance inherited, IReadOnlyDictionary<string, string> labels)
 {
     public PodEndpoint Pod => pod;
 
-    public object NamespaceLabels => namespaceLabels;
+    public PodInheritance Inherited => inherited;
 
     public IReadOnlyDictionary<string, string> Labels => labels;
 

@@ -38,7 +38,7 @@ internal sealed class IpSetRegistry
         EmptinessChanged = false;
         // The state is immutable and keeps the lists it did not change: when none that members come from changed (a
         // policy change), there is nothing to re-match.
-        object[] sources = [state.Pods, state.Namespaces, state.NetworkSets, state.GlobalNetworkSets, state.HostEndpoints, state.Profiles];
+        object[] sources = [state.Pods, state.Namespaces, state.ServiceAccounts, state.NetworkSets, state.GlobalNetworkSets, state.HostEndpoints, state.Profiles];
         if (_sources is not null && sources.AsSpan().SequenceEqual(_sources, ReferenceEqualityComparer.Instance)) return;
         _sources = sources;
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -130,8 +130,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             // A veth whose pod the state does not (yet) know stays an unknown interface: dropped, as in Felix.
             if (!pods.TryGetValue(endpoint.PodKey, out var pod)) continue;
             var iface = endpoint.InterfaceName;
-            var nsLabels = state.Namespaces.TryGetValue(pod.Namespace, out var ns) ? ns : ImmutableDictionary<string, string>.Empty;
-            var chains = Select(previous.GetValueOrDefault(iface), pod, nsLabels, added, removed);
+            var chains = Select(previous.GetValueOrDefault(iface), pod, state.InheritedBy(pod), added, removed);
             if (!chains.Rendered)
             {
                 var ordered = chains.Selected.OrderBy(p => rank[p]).ToList();
@@ -222,10 +221,10 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     /// Its chains are cleared when the selection changed.
     /// </summary>
     private EndpointChains Select(
-        EndpointChains? known, PodEndpoint pod, ImmutableDictionary<string, string> nsLabels,
+        EndpointChains? known, PodEndpoint pod, PodInheritance inherited,
         List<CompiledPolicy> added, List<CompiledPolicy> removed)
     {
-        if (known is not null && ReferenceEquals(known.Pod, pod) && ReferenceEquals(known.NamespaceLabels, nsLabels))
+        if (known is not null && ReferenceEquals(known.Pod, pod) && known.Inherited == inherited)
         {
             var changed = false;
             foreach (var policy in removed) changed |= known.Selected.Remove(policy);
@@ -236,7 +235,7 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
             if (changed) known.Rendered = false;
             return known;
         }
-        var chains = new EndpointChains(pod, nsLabels, CalicoLabels.ForPod(pod, nsLabels));
+        var chains = new EndpointChains(pod, inherited, CalicoLabels.ForPod(pod, inherited));
         chains.Selected.UnionWith(_index.Selecting(chains.Labels));
         return chains;
     }

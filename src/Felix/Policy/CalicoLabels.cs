@@ -20,10 +20,16 @@ public static class CalicoLabels
     public const string ServiceAccountPrefix = "pcsa.";
     public const string OrchestratorKubernetes = "k8s";
 
-    public static IReadOnlyDictionary<string, string> ForPod(PodEndpoint pod, IReadOnlyDictionary<string, string> namespaceLabels)
+    public static IReadOnlyDictionary<string, string> ForPod(PodEndpoint pod, PodInheritance inherited)
     {
-        var labels = new Dictionary<string, string>(namespaceLabels.Count + pod.Labels.Count + 5, StringComparer.Ordinal);
-        AddNamespaceProfile(labels, pod.Namespace, namespaceLabels);
+        var labels = new Dictionary<string, string>(
+            inherited.Namespace.Count + inherited.ServiceAccount.Count + pod.Labels.Count + 5, StringComparer.Ordinal);
+        AddNamespaceProfile(labels, pod.Namespace, inherited.Namespace);
+        // The ksa.<ns>.<sa> profile: the service account's labels, and its name, which no label of its own overrides.
+        foreach (var (key, value) in inherited.ServiceAccount)
+        {
+            labels[ServiceAccountPrefix + key] = value;
+        }
         labels[ServiceAccountPrefix + Name] = pod.ServiceAccount;
         labels[Orchestrator] = OrchestratorKubernetes;
         labels[ServiceAccount] = pod.ServiceAccount;

@@ -47,9 +47,9 @@ internal static class PolicyCompiler
     {
         foreach (var pod in state.Pods)
         {
-            var nsLabels = NamespaceLabels(state, pod.Namespace);
-            yield return new IpSetMemberSource(string.Concat("pod/", pod.Namespace, "/", pod.Name), pod, nsLabels,
-                () => new IpSetMember(CalicoLabels.ForPod(pod, nsLabels), [Cidr.Host(pod.Ip)], pod.Ports));
+            var inherited = state.InheritedBy(pod);
+            yield return new IpSetMemberSource(string.Concat("pod/", pod.Namespace, "/", pod.Name), pod, inherited,
+                () => new IpSetMember(CalicoLabels.ForPod(pod, inherited), [Cidr.Host(pod.Ip)], pod.Ports));
         }
         foreach (var set in state.NetworkSets)
         {

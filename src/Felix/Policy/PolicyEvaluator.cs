@@ -39,9 +39,7 @@ public sealed class PolicyEvaluator
     /// <summary>The verdict of <paramref name="endpoint"/>'s policy for one direction.</summary>
     public Verdict EvaluateDirection(PodEndpoint endpoint, PolicyDirection direction, Packet packet)
     {
-        var labels = CalicoLabels.ForPod(
-            endpoint,
-            State.Namespaces.TryGetValue(endpoint.Namespace, out var nsLabels) ? nsLabels : ImmutableDictionary<string, string>.Empty);
+        var labels = CalicoLabels.ForPod(endpoint, State.InheritedBy(endpoint));
         foreach (var tier in _tiers)
         {
             switch (EvaluateTier(tier, labels, direction, packet))

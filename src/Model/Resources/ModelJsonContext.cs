@@ -18,6 +18,7 @@ namespace CniNet.Model.Resources;
 [JsonSerializable(typeof(IPReservation))]
 [JsonSerializable(typeof(Node))]
 [JsonSerializable(typeof(Namespace))]
+[JsonSerializable(typeof(ServiceAccount))]
 [JsonSerializable(typeof(Pod))]
 [JsonSerializable(typeof(KubernetesNode))]
 [JsonSerializable(typeof(KubernetesNetworkPolicy))]

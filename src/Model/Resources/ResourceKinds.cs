@@ -22,6 +22,8 @@ public static class ResourceKinds
     public static readonly ResourceKind KubernetesNode = ResourceKind.Of("Node", ResourceKind.CoreV1, false, () => Json.KubernetesNode, "k8snodes", "k8snode");
     public static readonly ResourceKind KubernetesNetworkPolicy = ResourceKind.Of("NetworkPolicy", Model.Kubernetes.KubernetesNetworkPolicy.ApiVersionV1, true, () => Json.KubernetesNetworkPolicy,
         "k8snetworkpolicies", "k8snetworkpolicy", "knp");
+    public static readonly ResourceKind ServiceAccount = ResourceKind.Of("ServiceAccount", ResourceKind.CoreV1, true, () => Json.ServiceAccount,
+        "serviceaccounts", "serviceaccount", "sa");
     public static readonly ResourceKind Secret = ResourceKind.Of("Secret", ResourceKind.CoreV1, true, () => Json.Secret, "secrets", "secret");
     public static readonly ResourceKind Service = ResourceKind.Of("Service", ResourceKind.CoreV1, true, () => Json.Service, "services", "service", "svc");
     public static readonly ResourceKind EndpointSlice = ResourceKind.Of("EndpointSlice", Model.Kubernetes.EndpointSlice.ApiVersionV1, true, () => Json.EndpointSlice,
@@ -30,7 +32,7 @@ public static class ResourceKinds
     public static IReadOnlyList<ResourceKind> All { get; } =
     [
         IPPool, IPReservation, IPAMConfiguration, Node, IPAMBlock, BlockAffinity, IPAMHandle, IPAMConfig,
-        Namespace, Pod, KubernetesNode, KubernetesNetworkPolicy, Secret, Service, EndpointSlice, .. PolicyKinds.All,
+        Namespace, ServiceAccount, Pod, KubernetesNode, KubernetesNetworkPolicy, Secret, Service, EndpointSlice, .. PolicyKinds.All,
     ];
 
     /// <summary>The kind an input document declares, by apiVersion and kind.</summary>

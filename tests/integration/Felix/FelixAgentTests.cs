@@ -9,7 +9,7 @@ namespace CniNet.Tests.Integration.Felix;
 /// <summary>
 /// Felix hosted in the published <c>cninet-node --felix --no-cni</c>, driven only by the datastore: pods wired in a
 /// node namespace as Calico's CNI wires them, their WorkloadEndpoints and namespaces in a SQLite store, policies
-/// applied with <c>cninetctl apply</c> or the typed client, and real TCP between the pods deciding each step; the
+/// applied with <c>cninetctl apply</c> or the typed client (service accounts too), and real TCP between the pods deciding each step; the
 /// agent's health and Prometheus endpoints checked against what the test created.
 /// </summary>
 public sealed class FelixAgentTests
@@ -90,6 +90,44 @@ public sealed class FelixAgentTests
         Assert.True(await agent.ReadyAsync());
     }
 
+    [Fact]
+    public async Task A_service_accounts_labels_admit_the_pods_running_as_it_and_relabelling_it_moves_them_out()
+    {
+        await using var agentNode = await FelixAgentNode.StartAsync();
+        var (node, store, agent) = (agentNode.Node, agentNode.Store, agentNode.Agent);
+        var web = node.Pod("shop/web", IPAddress.Parse("10.78.0.1"));
+        var frontend = node.Pod("shop/frontend", IPAddress.Parse("10.78.0.2"));
+        var batch = node.Pod("shop/batch", IPAddress.Parse("10.78.0.3"));
+        await store.ApplyAsync(string.Join("\n---\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop",
+            Endpoint(web, NodeName, "app: web"),
+            Endpoint(frontend, NodeName, "app: frontend", serviceAccount: "storefront"),
+            Endpoint(batch, NodeName, "app: batch")));
+        await Ctl(store, "apply", ServiceAccount("role: web-client"));
+        await Ctl(store, "apply", """
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: {name: web-clients}
+            spec:
+              selector: app == 'web'
+              ingress: [{action: Allow, source: {serviceAccounts: {selector: "role == 'web-client'"}}}]
+            """);
+        var state = () => $"--- agent ---\n{agent.Output}\n--- ruleset ---\n{CorpusTraffic.ListTable(node)}";
+
+        await Eventually.HoldsAsync(() => frontend.ReachesAsync(web, ProtocolType.Tcp, 80, Probe), "the storefront account's pod reaches web", state);
+        Assert.False(await batch.ReachesAsync(web, ProtocolType.Tcp, 80, Probe), "a pod of the default account is dropped");
+
+        // Only the service account changes: its pods' inherited labels move them out of the rule's set, and back.
+        await Ctl(store, "apply", ServiceAccount("role: reporting"));
+        await Eventually.HoldsAsync(async () => !await frontend.ReachesAsync(web, ProtocolType.Tcp, 80, Probe), "relabelled account denied", state);
+        await Ctl(store, "apply", ServiceAccount("role: web-client"));
+        await Eventually.HoldsAsync(() => frontend.ReachesAsync(web, ProtocolType.Tcp, 80, Probe), "account allowed again", state);
+        Assert.False(await batch.ReachesAsync(web, ProtocolType.Tcp, 80, Probe));
+
+        static string ServiceAccount(string labels) =>
+            $"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: storefront\n  namespace: shop\n  labels: {{{labels}}}\n";
+    }
+
     private static async Task Ctl(TestStore store, string verb, string yaml)
     {
         var result = await Cninetctl.RunAsync(store.Path, yaml, verb, "-f", "-");
@@ -97,7 +135,7 @@ public sealed class FelixAgentTests
     }
 
     /// <summary>The WorkloadEndpoint Calico's plugin writes for a pod of this node, with the pod's labels.</summary>
-    private static string Endpoint(PolicyPod pod, string node, string labels)
+    private static string Endpoint(PolicyPod pod, string node, string labels, string serviceAccount = "default")
     {
         var (ns, name) = (pod.Key.Split('/')[0], pod.Key.Split('/')[1]);
         return $$"""
@@ -114,7 +152,8 @@ public sealed class FelixAgentTests
               endpoint: eth0
               interfaceName: {{pod.HostInterface}}
               ipNetworks: [{{pod.Ip}}/32]
-              profiles: [kns.{{ns}}]
+              profiles: [kns.{{ns}}, ksa.{{ns}}.{{serviceAccount}}]
+              serviceAccountName: {{serviceAccount}}
             """;
     }
 

@@ -70,12 +70,50 @@ public sealed class StateCalculatorProperties
         Assert.Equal("x", after.State.Namespaces["x"]["kubernetes.io/metadata.name"]);
     }
 
+    [Fact]
+    public void A_service_accounts_labels_reach_the_pods_running_as_it_and_leave_with_it()
+    {
+        var store = new SimulatedStore();
+        var calculator = new StateCalculator(Node);
+        calculator.Apply(store.Listing());
+        calculator.Apply(new SyncerEvent(store.Put(Namespace("x", "team: a"))!));
+        calculator.Apply(new SyncerEvent(store.Put(Parse($$"""
+            apiVersion: projectcalico.org/v3
+            kind: WorkloadEndpoint
+            metadata:
+              name: {{Node.Replace("-", "--")}}-k8s-a-eth0
+              namespace: x
+              labels: {app: web}
+            spec:
+              orchestrator: k8s
+              node: {{Node}}
+              pod: a
+              endpoint: eth0
+              interfaceName: cali0x0a
+              ipNetworks: [10.0.0.1/32]
+              serviceAccountName: web
+            """))!));
+        var unknown = calculator.Build().State;
+        Assert.Empty(unknown.InheritedBy(unknown.Pods.Single()).ServiceAccount);
+
+        calculator.Apply(new SyncerEvent(store.Put(ServiceAccount("x", "web", "role: frontend"))!));
+        var known = calculator.Build().State;
+        var pod = known.Pods.Single();
+        Assert.Equal("web", pod.ServiceAccount);
+        Assert.Equal("frontend", known.InheritedBy(pod).ServiceAccount["role"]);
+        Assert.Equal("a", known.InheritedBy(pod).Namespace["team"]);
+
+        calculator.Apply(new SyncerEvent(store.Delete(ResourceKinds.ServiceAccount, "x", "web")!));
+        Assert.Empty(calculator.Build().State.ServiceAccounts);
+    }
+
     /// <summary>Everything the state says, in one canonical text: namespaces, pods, policies and sets as stored, interfaces, counts.</summary>
     private static string Describe(CalculatedState calculated)
     {
         var text = new StringBuilder();
         var state = calculated.State;
         foreach (var (name, labels) in state.Namespaces) text.AppendLine($"ns {name} {Labels(labels)}");
+        foreach (var ((ns, name), labels) in state.ServiceAccounts.OrderBy(a => a.Key)) text.AppendLine($"sa {ns}/{name} {Labels(labels)}");
         foreach (var pod in state.Pods)
             text.AppendLine($"pod {pod.Key} {Labels(pod.Labels)} {pod.Ip} {pod.ServiceAccount} {string.Join(',', pod.Ports)}");
         foreach (var policy in state.KubernetesPolicies) text.AppendLine(Json(ResourceKinds.KubernetesNetworkPolicy, policy));
@@ -93,6 +131,9 @@ public sealed class StateCalculatorProperties
 
     private static Resource Namespace(string name, string labels) =>
         Parse($"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n");
+
+    private static Resource ServiceAccount(string ns, string name, string labels) =>
+        Parse($"apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: {name}, namespace: {ns}, labels: {{{labels}}}}}\n");
 
     private static Resource Endpoint(string ns, string pod, string node, string labels, int ip) =>
         Parse($$"""
@@ -115,16 +156,18 @@ public sealed class StateCalculatorProperties
 
         public SyncerSnapshot Listing() => new([.. _entries.Values], _revision);
 
-        /// <summary>One change picked by <paramref name="op"/>: a namespace, endpoint, policy or set written or deleted.</summary>
+        /// <summary>One change picked by <paramref name="op"/>: a namespace, service account, endpoint, policy or set written or deleted.</summary>
         public WatchEvent? Change(int op)
         {
-            var pick = op / 10;
+            var pick = op / 11;
             var ns = Namespaces[pick % 2];
             var pod = Pods[pick / 2 % Pods.Length];
             var node = pick / 6 % 3 == 0 ? "node-b" : Node;
             var label = pick / 18 % 2 == 0 ? "app: web" : "app: db";
-            return (op % 10) switch
+            return (op % 11) switch
             {
+                10 when pick % 3 == 0 => Delete(ResourceKinds.ServiceAccount, ns, "web"),
+                10 => Put(ServiceAccount(ns, "web", pick / 3 % 2 == 0 ? "role: frontend" : "role: backend")),
                 0 => Put(Namespace(ns, pick / 4 % 2 == 0 ? "team: a" : "team: b")),
                 1 => Delete(ResourceKinds.Namespace, "", ns),
                 2 or 3 => Put(Endpoint(ns, pod, node, label, 1 + pick % 7)),
@@ -168,7 +211,7 @@ public sealed class StateCalculatorProperties
             return new WatchEvent(existed ? WatchEventType.Modified : WatchEventType.Added, entry, entry.Revision);
         }
 
-        private WatchEvent? Delete(ResourceKind kind, string ns, string name)
+        public WatchEvent? Delete(ResourceKind kind, string ns, string name)
         {
             var key = new ResourceKey(kind.StoreKind, ns, name);
             if (!_entries.Remove(key.ToString(), out var old)) return null;

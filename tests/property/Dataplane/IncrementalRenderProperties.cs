@@ -17,7 +17,7 @@ namespace CniNet.Tests.Property.Dataplane;
 public sealed class IncrementalRenderProperties
 {
     private static readonly string[] Pods = ["x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c"];
-    private static readonly string[] Selectors = ["pod == 'a'", "pod in {'b', 'c'}", "has(role)", "role == 'db'", "all()", "!has(pod)"];
+    private static readonly string[] Selectors = ["pod == 'a'", "pod in {'b', 'c'}", "has(role)", "role == 'db'", "all()", "!has(pod)", "pcsa.tier == 'front'"];
     private static readonly string[] HostInterfaces = ["eth0", "eth1", "*"];
     private static readonly NftDataplaneOptions Options = new() { NodeName = "node1" };
 
@@ -71,9 +71,12 @@ public sealed class IncrementalRenderProperties
 
     private static (ClusterState, HashSet<string>) Change(ClusterState state, HashSet<string> local, int op)
     {
-        var pick = op / 15;
-        switch (op % 15)
+        var pick = op / 16;
+        switch (op % 16)
         {
+            case 15:
+                var account = new[] { "x", "y", "z" }[pick % 3];
+                return (state.WithServiceAccount(account, "default", [new("tier", pick % 2 == 0 ? "front" : "back")]), local);
             case 14:
                 return (state.WithProfile(new Profile
                 {
