@@ -76,10 +76,12 @@ using var nft = felix ? NfTablesSocket.Open() : null;
 // The overlay runs beside the policy loop, on its own netlink sockets (none is shared between threads).
 using var overlayNft = felix ? NfTablesSocket.Open() : null;
 using var overlayNetlink = felix ? Rtnetlink.Open() : null;
+// The policy loop's own, for host endpoints named by expected IPs.
+using var interfaceNetlink = felix ? Rtnetlink.Open() : null;
 if (nft is not null)
 {
     felixAgent = FelixAgent.Start(nodename, stores.Open(DatastoreConfig.FromEnvironment()), new NetlinkNft(nft),
-        new FelixAgentOptions { Log = line => Console.Out.WriteLine(line) });
+        new FelixAgentOptions { Log = line => Console.Out.WriteLine(line), LocalInterfaces = () => LocalInterfaces.Read(interfaceNetlink!) });
     overlayAgent = OverlayAgent.Start(nodename, stores.Open(DatastoreConfig.FromEnvironment()), overlayNetlink!, new NetlinkNft(overlayNft!),
         TimeSpan.FromSeconds(90), line => Console.Out.WriteLine(line));
     Console.Out.WriteLine($"cninet-node: Felix for node {nodename}, with its VXLAN overlay");

@@ -1,6 +1,9 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Net;
 using System.Threading.Channels;
 using CniNet.Datastore;
+using CniNet.Felix.Calc;
 using CniNet.Felix.Dataplane;
 using CniNet.Model.Selectors;
 
@@ -12,7 +15,9 @@ namespace CniNet.Felix.Agent;
 /// of changes is coalesced (applied once it has been quiet for <see cref="FelixAgentOptions.CoalesceDelay"/>) into one
 /// batch, one nft transaction. A failed batch is retried with a doubling delay; every
 /// <see cref="FelixAgentOptions.RefreshInterval"/> the table is rewritten from the model to repair drift. A state that
-/// does not render (a policy the datastore should have refused) writes nothing and waits for the next change.
+/// does not render (a policy the datastore should have refused) writes nothing and waits for the next change. The
+/// node's interface addresses (<see cref="FelixAgentOptions.LocalInterfaces"/>) are read before every batch and polled
+/// between them; a change is a batch of its own.
 /// </summary>
 public sealed class FelixAgent : IAsyncDisposable
 {
@@ -26,6 +31,7 @@ public sealed class FelixAgent : IAsyncDisposable
     private readonly Task _syncing;
     private readonly Task _running;
     private CalculatedState? _calculated;
+    private ImmutableSortedDictionary<string, ImmutableArray<IPAddress>> _interfaces = ClusterState.Empty.LocalInterfaces;
     private long _failures;
     private volatile FelixStatus _status = FelixStatus.Initial;
 
@@ -62,26 +68,40 @@ public sealed class FelixAgent : IAsyncDisposable
     {
         var reader = _updates.Reader;
         var retryDelay = (TimeSpan?)null;
+        var retryAt = long.MaxValue;
         var refreshAt = Stopwatch.GetTimestamp() + ToTicks(_options.RefreshInterval);
+        var pollAt = _options.LocalInterfaces is null ? long.MaxValue : Stopwatch.GetTimestamp();
+        void Write(Func<NftApplyResult> write)
+        {
+            retryDelay = Apply(write, retryDelay);
+            retryAt = retryDelay is { } delay ? Stopwatch.GetTimestamp() + ToTicks(delay) : long.MaxValue;
+        }
+        NftApplyResult ApplyState() => _dataplane.Apply(_calculated!.State with { LocalInterfaces = _interfaces }, _calculated.Interfaces);
         try
         {
             while (true)
             {
-                var untilRefresh = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), refreshAt);
-                var wait = retryDelay is { } retry && retry < untilRefresh ? retry : untilRefresh;
-                if (await WaitForUpdateAsync(reader, wait))
+                var next = Math.Min(refreshAt, Math.Min(retryAt, pollAt));
+                if (await WaitForUpdateAsync(reader, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next)))
                 {
                     await CoalesceAsync(reader);
-                    retryDelay = Apply(() => _dataplane.Apply(_calculated!.State, _calculated.Interfaces), retryDelay);
+                    ReadInterfaces();
+                    Write(ApplyState);
                 }
-                else if (retryDelay is not null)
+                else if (Stopwatch.GetTimestamp() >= pollAt)
                 {
-                    retryDelay = Apply(_dataplane.Retry, retryDelay);
+                    pollAt = Stopwatch.GetTimestamp() + ToTicks(_options.InterfacePollInterval);
+                    // An interface's addresses changed: host endpoints named by expected IPs may move.
+                    if (ReadInterfaces() && _calculated is not null) Write(ApplyState);
                 }
-                else
+                else if (Stopwatch.GetTimestamp() >= retryAt)
+                {
+                    Write(_dataplane.Retry);
+                }
+                else if (Stopwatch.GetTimestamp() >= refreshAt)
                 {
                     refreshAt = Stopwatch.GetTimestamp() + ToTicks(_options.RefreshInterval);
-                    retryDelay = Apply(_dataplane.Resync, retryDelay);
+                    Write(_dataplane.Resync);
                 }
             }
         }
@@ -93,6 +113,29 @@ public sealed class FelixAgent : IAsyncDisposable
             // Not a batch failure (those are retried) but a broken dataplane (e.g. libnftables gone): liveness reports it.
             _options.Log($"felix: the dataplane loop stopped: {e}");
         }
+    }
+
+    /// <summary>Reads the node's interfaces and addresses; whether they changed. A failed read keeps the last.</summary>
+    private bool ReadInterfaces()
+    {
+        if (_options.LocalInterfaces is not { } read) return false;
+        ImmutableSortedDictionary<string, ImmutableArray<IPAddress>> interfaces;
+        try
+        {
+            interfaces = read();
+        }
+        catch (Exception e) when (e is Linux.LinuxException or IOException or InvalidOperationException)
+        {
+            _options.Log($"felix: reading the node's interfaces failed, keeping the last: {e.Message}");
+            return false;
+        }
+        if (interfaces.Count == _interfaces.Count
+            && interfaces.All(i => _interfaces.TryGetValue(i.Key, out var known) && known.SequenceEqual(i.Value)))
+        {
+            return false;
+        }
+        _interfaces = interfaces;
+        return true;
     }
 
     /// <summary>Whether an update arrived within <paramref name="wait"/>.</summary>

@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using System.Net;
+using CniNet.Felix.Calc;
 using CniNet.Felix.Dataplane;
 
 namespace CniNet.Felix.Agent;
@@ -27,6 +30,18 @@ public sealed record FelixAgentOptions
     /// from the model this often, repairing whatever changed it behind the agent's back.
     /// </summary>
     public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromSeconds(180);
+
+    /// <summary>
+    /// Reads this node's interfaces and their addresses (<see cref="ClusterState.LocalInterfaces"/>), which place host
+    /// endpoints named by expected IPs only; null leaves those endpoints on no interface.
+    /// </summary>
+    public Func<ImmutableSortedDictionary<string, ImmutableArray<IPAddress>>>? LocalInterfaces { get; init; }
+
+    /// <summary>
+    /// How often the agent reads the interfaces between batches (Felix listens to netlink and also polls, every
+    /// <c>InterfaceRefreshInterval</c>); an address added or removed reaches the host endpoints within it.
+    /// </summary>
+    public TimeSpan InterfacePollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     public Action<string> Log { get; init; } = _ => { };
 }

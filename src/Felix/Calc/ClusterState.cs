@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net;
 using CniNet.Model.Felix;
 using CniNet.Model.Kubernetes;
 using CniNet.Model.Policy;
@@ -43,6 +44,13 @@ public sealed record ClusterState
 
     /// <summary>Profiles host endpoints list (namespaces' <c>kns.*</c> and service accounts' <c>ksa.*</c> profiles are derived, not stored here).</summary>
     public ImmutableList<Profile> Profiles { get; init; } = [];
+
+    /// <summary>
+    /// This node's interfaces and their addresses, as the kernel has them: a host endpoint without an
+    /// <c>interfaceName</c> protects the interfaces holding one of its <c>expectedIPs</c>.
+    /// </summary>
+    public ImmutableSortedDictionary<string, ImmutableArray<IPAddress>> LocalInterfaces { get; init; } =
+        ImmutableSortedDictionary.Create<string, ImmutableArray<IPAddress>>(StringComparer.Ordinal);
 
     /// <summary>Felix's <c>failsafeInboundHostPorts</c>, its defaults unless configured.</summary>
     public ImmutableList<FailsafePort> FailsafeInbound { get; init; } = FailsafePort.DefaultInbound;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Net;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Policy;
 using CniNet.Model.Policy;
@@ -330,8 +331,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
     }
 
     /// <summary>
-    /// The chains and dispatch maps of this node's host endpoints (those with an interface name; one per interface,
-    /// the first by name), laid out as Felix's <c>cali-fh-</c>/<c>cali-th-</c> (normal policy, then the endpoint's
+    /// The chains and dispatch maps of this node's host endpoints (on the interface each names or, without a name, on
+    /// those holding its expected IPs; one per interface, the first by name), laid out as Felix's <c>cali-fh-</c>/<c>cali-th-</c> (normal policy, then the endpoint's
     /// profiles, rendered as policy chains, after the failsafe ports; no policy and no profile means deny), <c>cali-fhfw-</c>/<c>cali-thfw-</c> (applyOnForward
     /// policy; nothing selected means allow), and the mangle (pre-DNAT, ingress) and raw (untracked) chains, whose
     /// tiers always pass. The all-interfaces endpoint gets normal and pre-DNAT chains only. A node has a handful of
@@ -342,9 +343,10 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         HashSet<CompiledPolicy> active, Dictionary<string, NftVerdictMap> maps)
     {
         var local = state.HostEndpoints
-            .Where(e => e.Spec.Node == options.NodeName && !string.IsNullOrEmpty(e.Spec.InterfaceName))
+            .Where(e => e.Spec.Node == options.NodeName)
             .OrderBy(e => e.Metadata.Name, StringComparer.Ordinal)
-            .DistinctBy(e => e.Spec.InterfaceName)
+            .SelectMany(e => HostInterfaces(e, state.LocalInterfaces).Select(iface => (Endpoint: e, Interface: iface)))
+            .DistinctBy(e => e.Interface)
             .ToList();
         var rendered = new HashSet<string>(StringComparer.Ordinal);
         var profiles = new Dictionary<Profile, CompiledPolicy>(ReferenceEqualityComparer.Instance);
@@ -359,9 +361,8 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
                 SetChain(name, chain);
                 rendered.Add(name);
             }
-            foreach (var endpoint in local)
+            foreach (var (endpoint, iface) in local)
             {
-                var iface = endpoint.Spec.InterfaceName!;
                 var all = iface == HostEndpointSpec.AllInterfaces;
                 if (!all) NftNames.RequireInterfaceName(iface);
                 wildcard |= all;
@@ -604,6 +605,17 @@ internal sealed class RulesetRenderer(NftDataplaneOptions options)
         _policySources = null;
         _rank = new Dictionary<CompiledPolicy, int>(ReferenceEqualityComparer.Instance);
         _tierOf = new Dictionary<CompiledPolicy, CompiledTier>(ReferenceEqualityComparer.Instance);
+    }
+
+    /// <summary>
+    /// The interfaces a host endpoint protects: the one it names, or, without a name, every interface holding one of
+    /// its expected IPs (Felix's resolution by address).
+    /// </summary>
+    private static IEnumerable<string> HostInterfaces(HostEndpoint endpoint, ImmutableSortedDictionary<string, ImmutableArray<IPAddress>> interfaces)
+    {
+        if (!string.IsNullOrEmpty(endpoint.Spec.InterfaceName)) return [endpoint.Spec.InterfaceName];
+        var expected = (endpoint.Spec.ExpectedIPs ?? []).Select(IPAddress.Parse).ToHashSet();
+        return interfaces.Where(i => i.Value.Any(expected.Contains)).Select(i => i.Key);
     }
 
     /// <summary>A host endpoint's chain: <c>fh-eth0</c>; the all-interfaces endpoint's, which no interface can name, <c>fhall</c>.</summary>

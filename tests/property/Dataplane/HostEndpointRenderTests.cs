@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Net;
 using CniNet.Felix.Calc;
 using CniNet.Felix.Dataplane;
 using CniNet.Felix.Policy;
@@ -131,6 +133,33 @@ public sealed class HostEndpointRenderTests
         Assert.Equal("counter drop comment \"no profile matched\"", rules[^1]);
         Assert.Equal($"counter goto {RuleRenderer.AcceptChain}", Assert.Single(ruleset.Chains[jumps[1].rule.Split(' ')[^1]].Rules));
         Assert.Equal("meta mark set meta mark | 0x00010000 return", Assert.Single(ruleset.Chains[RuleRenderer.AcceptChain].Rules));
+    }
+
+    [Fact]
+    public void A_host_endpoint_without_an_interface_name_protects_the_interfaces_holding_its_expected_ips()
+    {
+        var byAddress = new HostEndpoint
+        {
+            Metadata = new ObjectMeta { Name = "node1-uplink", Labels = new() { ["host"] = "yes" } },
+            Spec = new HostEndpointSpec { Node = "node1", ExpectedIPs = ["10.0.0.1", "fd00::1"] },
+        };
+        var state = Cluster().WithHostEndpoint(byAddress) with
+        {
+            LocalInterfaces = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, ImmutableArray<IPAddress>>
+            {
+                ["eth0"] = [IPAddress.Parse("10.0.0.1")],
+                ["eth1"] = [IPAddress.Parse("192.168.9.1"), IPAddress.Parse("fd00::1")],
+                ["eth2"] = [IPAddress.Parse("10.0.0.2")],
+            }),
+        };
+
+        var ruleset = new RulesetRenderer(Options).Render(state, Local);
+
+        Assert.Equal(["\"eth0\"", "\"eth1\""], ruleset.Maps[RulesetRenderer.FromHostMap].Elements.Keys);
+        Assert.Contains("fh-eth1", ruleset.Chains.Keys);
+        Assert.DoesNotContain("fh-eth2", ruleset.Chains.Keys);
+        var unplaced = new RulesetRenderer(Options).Render(state with { LocalInterfaces = state.LocalInterfaces.Remove("eth0").Remove("eth1") }, Local);
+        Assert.False(unplaced.Maps.ContainsKey(RulesetRenderer.FromHostMap));
     }
 
     private static HostEndpoint Hep(string iface, string node) =>
