@@ -18,10 +18,10 @@ internal sealed class NftScriptCompiler
     // starts again rather than grow with every policy ever seen.
     private const int RuleCacheLimit = 250_000;
 
-    private readonly Dictionary<(string Table, string Name), NftSetType> _sets = [];
     // Past it the address-list cache of one key kind starts again: a set's list changes with its members.
     private const int AddressListCacheLimit = 4_096;
 
+    private readonly Dictionary<(string Table, string Name), NftSetType> _sets = [];
     private readonly Dictionary<string, NfTablesRule> _rules = new(StringComparer.Ordinal);
     private readonly Dictionary<(NftSetType.KeyKind, bool Add), Dictionary<string, ImmutableArray<NfTablesElement>>> _addressLists = [];
     private Dictionary<(string Table, string Name), NftSetType?> _changes = [];

@@ -2,7 +2,10 @@ using CniNet.Model.Policy;
 
 namespace CniNet.Felix.Policy;
 
-/// <summary>A rule with its selectors parsed and scoped; all criteria present are ANDed.</summary>
+/// <summary>
+/// A rule with its selectors parsed and scoped; all criteria present are ANDed. Equal by value (its entity matches are
+/// shared by value themselves): the compiler keeps one of equal rules.
+/// </summary>
 internal sealed class CompiledRule(
     string action,
     int? ipVersion,
@@ -11,7 +14,7 @@ internal sealed class CompiledRule(
     ICMPFields? icmp,
     ICMPFields? notIcmp,
     EntityMatcher source,
-    EntityMatcher destination)
+    EntityMatcher destination) : IEquatable<CompiledRule>
 {
     public string Action => action;
 
@@ -28,6 +31,33 @@ internal sealed class CompiledRule(
     public EntityMatcher Source => source;
 
     public EntityMatcher Destination => destination;
+
+    public bool Equals(CompiledRule? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null && action == other.Action && ipVersion == other.IpVersion && Nullable.Equals(protocol, other.Protocol)
+            && Nullable.Equals(notProtocol, other.NotProtocol) && SameIcmp(icmp, other.Icmp) && SameIcmp(notIcmp, other.NotIcmp)
+            && source.Equals(other.Source) && destination.Equals(other.Destination));
+
+    public override bool Equals(object? obj) => Equals(obj as CompiledRule);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(action);
+        hash.Add(ipVersion);
+        hash.Add(protocol);
+        hash.Add(notProtocol);
+        hash.Add(icmp?.Type);
+        hash.Add(icmp?.Code);
+        hash.Add(notIcmp?.Type);
+        hash.Add(notIcmp?.Code);
+        hash.Add(source);
+        hash.Add(destination);
+        return hash.ToHashCode();
+    }
+
+    private static bool SameIcmp(ICMPFields? a, ICMPFields? b) =>
+        a is null ? b is null : b is not null && a.Type == b.Type && a.Code == b.Code;
 
     public bool Matches(Packet packet, IpSetIndex index)
     {

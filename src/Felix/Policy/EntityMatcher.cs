@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using System.Runtime.CompilerServices;
 using CniNet.Model.Net;
 using CniNet.Model.Policy;
 
@@ -8,6 +9,8 @@ namespace CniNet.Felix.Policy;
 /// <summary>
 /// A compiled source or destination EntityRule: every criterion present must hold. Nets of the other IP family never
 /// match, so a rule whose nets are all of the other family is skipped for this family, as Felix's <c>filterNets</c>.
+/// Equal by value, its conjunctions by identity (<see cref="SelectorConjunction.Of"/> shares them): the compiler keeps
+/// one of equal matches.
 /// </summary>
 internal sealed class EntityMatcher(
     SelectorConjunction selector,
@@ -15,7 +18,7 @@ internal sealed class EntityMatcher(
     ImmutableArray<Cidr> nets,
     ImmutableArray<Cidr> notNets,
     ImmutableArray<Port> ports,
-    ImmutableArray<Port> notPorts)
+    ImmutableArray<Port> notPorts) : IEquatable<EntityMatcher>
 {
     public static EntityMatcher Any { get; } = new(SelectorConjunction.None, null, [], [], [], []);
 
@@ -30,6 +33,28 @@ internal sealed class EntityMatcher(
     public ImmutableArray<Port> Ports => ports;
 
     public ImmutableArray<Port> NotPorts => notPorts;
+
+    public bool Equals(EntityMatcher? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null && ReferenceEquals(selector, other.Selector) && ReferenceEquals(notSelector, other.NotSelector)
+            && nets.AsSpan().SequenceEqual(other.Nets.AsSpan()) && notNets.AsSpan().SequenceEqual(other.NotNets.AsSpan())
+            && ports.AsSpan().SequenceEqual(other.Ports.AsSpan()) && notPorts.AsSpan().SequenceEqual(other.NotPorts.AsSpan()));
+
+    public override bool Equals(object? obj) => Equals(obj as EntityMatcher);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(RuntimeHelpers.GetHashCode(selector));
+        hash.Add(notSelector is null ? 0 : RuntimeHelpers.GetHashCode(notSelector));
+        foreach (var net in nets) hash.Add(net);
+        hash.Add(nets.Length);
+        foreach (var net in notNets) hash.Add(net);
+        foreach (var port in ports) hash.Add(port);
+        hash.Add(ports.Length);
+        foreach (var port in notPorts) hash.Add(port);
+        return hash.ToHashCode();
+    }
 
     public bool Matches(IPAddress address, ushort? port, Protocol protocol, IpSetIndex index)
     {

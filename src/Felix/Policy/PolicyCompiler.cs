@@ -25,8 +25,8 @@ internal static class PolicyCompiler
     private static readonly Dictionary<string, Selector> Parsed = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, Selector> ParsedNamespaceSelectors = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, Selector> ParsedServiceAccountSelectors = new(StringComparer.Ordinal);
-    private static readonly Dictionary<EntityKey, EntityMatcher> SharedEntities = [];
-    private static readonly Dictionary<RuleKey, CompiledRule> SharedRules = [];
+    private static readonly Dictionary<EntityMatcher, EntityMatcher> SharedEntities = [];
+    private static readonly Dictionary<CompiledRule, CompiledRule> SharedRules = [];
 
     // api/pkg/apis/projectcalico/v3/tier.go: the built-in tiers, their orders and default actions.
     private static readonly ImmutableDictionary<string, (double Order, bool DefaultPass)> BuiltInTiers =
@@ -185,13 +185,9 @@ internal static class PolicyCompiler
         {
             throw new NotSupportedException($"policy {policyName}: HTTP rules need an L7 proxy, which this evaluator does not model");
         }
-        var key = new RuleKey(rule.Action, rule.IpVersion, rule.Protocol, rule.NotProtocol, Icmp(rule.Icmp), Icmp(rule.NotICMP),
-            CompileEntity(rule.Source, ns, policyName), CompileEntity(rule.Destination, ns, policyName));
-        return Shared(SharedRules, key, (Key: key, Rule: rule), static k => new CompiledRule(k.Key.Action, k.Key.IpVersion, k.Key.Protocol,
-            k.Key.NotProtocol, k.Rule.Icmp, k.Rule.NotICMP, k.Key.Source, k.Key.Destination));
+        return Shared(SharedRules, new CompiledRule(rule.Action, rule.IpVersion, rule.Protocol, rule.NotProtocol, rule.Icmp, rule.NotICMP,
+            CompileEntity(rule.Source, ns, policyName), CompileEntity(rule.Destination, ns, policyName)));
     }
-
-    private static (int? Type, int? Code)? Icmp(ICMPFields? fields) => fields is null ? null : (fields.Type, fields.Code);
 
     private static EntityMatcher CompileEntity(EntityRule? entity, string? ns, string policyName)
     {
@@ -238,23 +234,23 @@ internal static class PolicyCompiler
         {
             return EntityMatcher.Any;
         }
-        var key = new EntityKey(SelectorConjunction.Of(parts[..count]), notSelector,
-            ParseNets(entity.Nets), ParseNets(entity.NotNets), Ports(entity.Ports), Ports(entity.NotPorts));
-        return Shared(SharedEntities, key, key, static k => new EntityMatcher(k.Selector, k.NotSelector, k.Nets, k.NotNets, k.Ports, k.NotPorts));
+        return Shared(SharedEntities, new EntityMatcher(SelectorConjunction.Of(parts[..count]), notSelector,
+            ParseNets(entity.Nets), ParseNets(entity.NotNets), Ports(entity.Ports), Ports(entity.NotPorts)));
     }
 
     /// <summary>
-    /// One object for equal compiled parts: policies repeat their rules (a port from a shared selector), a full program
-    /// compiles some 100,000 of them and keeps them all, and equal parts match alike. Past its bound the memo starts again.
+    /// The kept object equal to <paramref name="compiled"/>, or <paramref name="compiled"/> now kept: policies repeat
+    /// their rules (a port from a shared selector), a full program compiles some 100,000 of them and keeps them all, and
+    /// equal parts match alike. Past its bound the memo starts again.
     /// </summary>
-    private static T Shared<TKey, TArgument, T>(Dictionary<TKey, T> memo, TKey key, TArgument argument, Func<TArgument, T> create)
-        where TKey : notnull
+    private static T Shared<T>(Dictionary<T, T> memo, T compiled)
+        where T : notnull
     {
         lock (memo)
         {
-            if (memo.TryGetValue(key, out var known)) return known;
+            if (memo.TryGetValue(compiled, out var known)) return known;
             if (memo.Count >= ParsedLimit) memo.Clear();
-            return memo[key] = create(argument);
+            return memo[compiled] = compiled;
         }
     }
 
@@ -345,50 +341,6 @@ internal static class PolicyCompiler
         nets is null ? [] : [.. nets.Select(Cidr.Parse)];
 
     private static ImmutableArray<Port> Ports(List<Port>? ports) => ports is null ? [] : [.. ports];
-
-    /// <summary>A rule by value, its entity matches by identity (they are shared by value themselves).</summary>
-    private readonly record struct RuleKey(
-        string Action, int? IpVersion, Protocol? Protocol, Protocol? NotProtocol, (int? Type, int? Code)? Icmp,
-        (int? Type, int? Code)? NotIcmp, EntityMatcher Source, EntityMatcher Destination);
-
-    /// <summary>An entity match by value, its conjunctions by identity (<see cref="SelectorConjunction.Of"/> shares them).</summary>
-    private readonly struct EntityKey(
-        SelectorConjunction selector, SelectorConjunction? notSelector, ImmutableArray<Cidr> nets, ImmutableArray<Cidr> notNets,
-        ImmutableArray<Port> ports, ImmutableArray<Port> notPorts) : IEquatable<EntityKey>
-    {
-        public SelectorConjunction Selector => selector;
-
-        public SelectorConjunction? NotSelector => notSelector;
-
-        public ImmutableArray<Cidr> Nets => nets;
-
-        public ImmutableArray<Cidr> NotNets => notNets;
-
-        public ImmutableArray<Port> Ports => ports;
-
-        public ImmutableArray<Port> NotPorts => notPorts;
-
-        public bool Equals(EntityKey other) =>
-            ReferenceEquals(selector, other.Selector) && ReferenceEquals(notSelector, other.NotSelector)
-            && nets.AsSpan().SequenceEqual(other.Nets.AsSpan()) && notNets.AsSpan().SequenceEqual(other.NotNets.AsSpan())
-            && ports.AsSpan().SequenceEqual(other.Ports.AsSpan()) && notPorts.AsSpan().SequenceEqual(other.NotPorts.AsSpan());
-
-        public override bool Equals(object? obj) => obj is EntityKey other && Equals(other);
-
-        public override int GetHashCode()
-        {
-            var hash = new HashCode();
-            hash.Add(RuntimeHelpers.GetHashCode(selector));
-            hash.Add(notSelector is null ? 0 : RuntimeHelpers.GetHashCode(notSelector));
-            foreach (var net in nets) hash.Add(net);
-            hash.Add(nets.Length);
-            foreach (var net in notNets) hash.Add(net);
-            foreach (var port in ports) hash.Add(port);
-            hash.Add(ports.Length);
-            foreach (var port in notPorts) hash.Add(port);
-            return hash.ToHashCode();
-        }
-    }
 
     /// <summary>Room for a conjunction's parts (a selector, its namespace scope, and two service-account matches) without a heap array.</summary>
     [InlineArray(4)]

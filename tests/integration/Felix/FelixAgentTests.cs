@@ -32,7 +32,7 @@ public sealed class FelixAgentTests
             Endpoint(client, NodeName, "app: client"),
             Endpoint(outsider, NodeName, "app: client"),
             RemoteEndpoint("prod", "elsewhere", "10.77.1.9")));
-        var state = () => $"--- agent ---\n{agent.Output}\n--- ruleset ---\n{CorpusTraffic.ListTable(node)}";
+        var state = Diagnostics(agentNode);
 
         Assert.True(await agent.ReadyAsync());
         Assert.Equal(200, (await agent.GetAsync(FelixAgentProcess.HealthPort, "/liveness")).Status);
@@ -112,7 +112,7 @@ public sealed class FelixAgentTests
               selector: app == 'web'
               ingress: [{action: Allow, source: {serviceAccounts: {selector: "role == 'web-client'"}}}]
             """);
-        var state = () => $"--- agent ---\n{agent.Output}\n--- ruleset ---\n{CorpusTraffic.ListTable(node)}";
+        var state = Diagnostics(agentNode);
 
         await Eventually.HoldsAsync(() => frontend.ReachesAsync(web, ProtocolType.Tcp, 80, Probe), "the storefront account's pod reaches web", state);
         Assert.False(await batch.ReachesAsync(web, ProtocolType.Tcp, 80, Probe), "a pod of the default account is dropped");
@@ -127,6 +127,10 @@ public sealed class FelixAgentTests
         static string ServiceAccount(string labels) =>
             $"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: storefront\n  namespace: shop\n  labels: {{{labels}}}\n";
     }
+
+    /// <summary>What a failed wait prints: the agent's output and the ruleset in the node.</summary>
+    private static Func<string> Diagnostics(FelixAgentNode agentNode) =>
+        () => $"--- agent ---\n{agentNode.Agent.Output}\n--- ruleset ---\n{CorpusTraffic.ListTable(agentNode.Node)}";
 
     private static async Task Ctl(TestStore store, string verb, string yaml)
     {

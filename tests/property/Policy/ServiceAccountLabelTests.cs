@@ -18,10 +18,7 @@ public sealed class ServiceAccountLabelTests
     [Fact]
     public void A_service_accounts_labels_select_the_pods_running_as_it_until_it_is_relabelled()
     {
-        var cluster = Cluster();
-        var state = cluster
-            .WithServiceAccount("y", "web", [new("role", "frontend")])
-            .WithPod(cluster.Pod("y/b") with { ServiceAccount = "web" })
+        var state = RunningAs(Cluster(), "y/b", "web", "role", "frontend")
             .WithGlobalNetworkPolicy(Gnp("frontends-only", "default", null, XA, new Rule
             {
                 Action = Rule.ActionAllow,
@@ -39,17 +36,20 @@ public sealed class ServiceAccountLabelTests
     [Fact]
     public void A_selector_on_pcsa_labels_matches_the_service_accounts_labels_and_its_name()
     {
-        var cluster = Cluster();
-        var state = cluster
-            .WithServiceAccount("z", "batch", [new("tier", "jobs")])
-            .WithPod(cluster.Pod("z/c") with { ServiceAccount = "batch" })
+        var state = RunningAs(Cluster(), "z/c", "batch", "tier", "jobs")
             .WithGlobalNetworkPolicy(Gnp("jobs", "default", null, XA,
                 Allow("pcsa.tier == 'jobs' && pcsa.projectcalico.org/name == 'batch'")));
 
         Assert.Equal(Verdict.Allow, ToXa(state, "z/c"));
         Assert.Equal(Verdict.Deny, ToXa(state, "z/b"));
-        Assert.Equal(Verdict.Deny, ToXa(state.WithoutNamespace("z").WithNamespace("z", []).WithPod(cluster.Pod("z/c") with { ServiceAccount = "batch" }), "z/c"));
+        var recreated = state.WithoutNamespace("z").WithNamespace("z", []).WithPod(state.Pod("z/c"));
+        Assert.Equal(Verdict.Deny, ToXa(recreated, "z/c"));
     }
+
+    /// <summary><paramref name="pod"/> running as <paramref name="account"/>, an account labelled <paramref name="label"/>=<paramref name="value"/>.</summary>
+    private static ClusterState RunningAs(ClusterState state, string pod, string account, string label, string value) =>
+        state.WithServiceAccount(pod.Split('/')[0], account, [new(label, value)])
+            .WithPod(state.Pod(pod) with { ServiceAccount = account });
 
     private static Verdict ToXa(ClusterState state, string from) =>
         new PolicyEvaluator(state).Evaluate(state.Pod(from), state.Pod("x/a"), Protocol.Tcp, 80);
